@@ -1,0 +1,152 @@
+"""The source registry's data model: one YAML file per council system, validated here.
+
+A council adds a system by writing one YAML file (and, optionally, a Great Expectations suite beside it);
+no Python changes. See docs/adding-a-source.md for a worked example.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+#: Where the bundled registry lives; RESIDENT_INDEX_SOURCES_DIR points elsewhere (a council's own specs).
+BUNDLED_REGISTRY = Path(__file__).resolve().parents[1] / "defs" / "sources" / "registry"
+
+#: Canonical person fields a source column can map to. Every staged record has all of them (null where the
+#: source does not hold the fact); see docs/architecture.md for what each one means.
+NAME_FIELDS = ("full_name", "title", "forename", "middle_names", "surname", "previous_surname")
+CANONICAL_FIELDS = (
+    "source_record_id",
+    *NAME_FIELDS,
+    "dob",
+    "sex",
+    "nhs_number",
+    "ni_number",
+    "phone",
+    "mobile",
+    "email",
+    "address",  # a single free-text address column; or list several columns, joined with ", "
+    "postcode",
+    "uprn",
+    "date_of_death",
+    "start_date",  # when the record's service, account, claim, registration or contact began
+    "end_date",  # when it ended; null while active
+    "group_ref",  # the account / claim / tenancy / case a record belongs to (links household members)
+    "role",  # the person's role in that group: lead, partner, joint, child, parent, carer, applicant...
+    "status",  # the record's status in its system (active, closed, cancelled...)
+)
+DATE_FIELDS = ("dob", "date_of_death", "start_date", "end_date")
+
+
+class LandingSpec(BaseModel):
+    """Where and how a system's daily extracts land: data/landing/<folder>/<YYYY-MM-DD>.<extension>."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    folder: str
+    format: Literal["csv", "jsonl"] = "csv"
+    extension: str = "csv"
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    quotechar: str = '"'
+
+    def extract_path(self, landing_dir: Path, extract_date: date | str) -> Path:
+        return landing_dir / self.folder / f"{extract_date}.{self.extension}"
+
+
+class CheckThresholds(BaseModel):
+    """Limits the data-quality checks judge against; councils tune them per source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_valid_postcode_rate: float = 0.9
+    min_valid_nhs_rate: float = 0.9  # of records that carry an NHS number
+    min_valid_dob_rate: float = 0.9  # of records that carry a date of birth
+    max_row_count_change: float = 0.2  # relative change against the previous extract
+    max_quarantine_rate: float = 0.01
+
+
+class SourceSpec(BaseModel):
+    """One council system: its extracts, its column mapping, and who is accountable for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    description: str
+    system: str = ""  # the product the council runs, e.g. "Northgate Revenues"
+    data_owner: str
+    lawful_basis: str
+    retention: str
+    landing: LandingSpec
+    #: canonical field -> source column (or a list of columns, joined with ", " for addresses and names)
+    columns: dict[str, str | list[str]]
+    #: canonical date field -> strptime formats tried in order (e.g. ["%d/%m/%Y", "%Y-%m-%d"])
+    date_formats: dict[str, list[str]] = Field(default_factory=dict)
+    #: how `full_name` is written: "forename surname" or "SURNAME, Forename"
+    name_order: Literal["forename_first", "surname_first"] = "forename_first"
+    #: source columns that must be present in every extract; a missing one rejects the whole extract
+    required_columns: list[str] = Field(default_factory=list)
+    #: the kind of event each record is on a resident's timeline (claim, registration, contact...)
+    event_type: str = "record"
+    checks: CheckThresholds = Field(default_factory=CheckThresholds)
+    #: path of the Great Expectations suite beside this YAML (set by the loader)
+    suite_path: Path | None = None
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, columns: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        unknown = sorted(set(columns) - set(CANONICAL_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown canonical fields {unknown}; expected some of {list(CANONICAL_FIELDS)}")
+        if "source_record_id" not in columns:
+            raise ValueError("columns must map source_record_id (the system's own record key)")
+        return columns
+
+    @model_validator(mode="after")
+    def _dates_have_formats(self) -> SourceSpec:
+        for field in DATE_FIELDS:
+            if field in self.columns and not self.date_formats.get(field):
+                raise ValueError(f"column '{field}' is mapped but date_formats['{field}'] is missing")
+        return self
+
+    def source_columns(self) -> list[str]:
+        """Every source column the mapping reads, in mapping order, each once."""
+        seen: dict[str, None] = {}
+        for value in self.columns.values():
+            for col in [value] if isinstance(value, str) else value:
+                seen.setdefault(col, None)
+        return list(seen)
+
+
+class RegistryError(ValueError):
+    """A source YAML that cannot be used; the message names the file and the problem."""
+
+
+def registry_dir() -> Path:
+    return Path(os.environ.get("RESIDENT_INDEX_SOURCES_DIR") or BUNDLED_REGISTRY)
+
+
+def load_spec(path: Path) -> SourceSpec:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = SourceSpec.model_validate(raw)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise RegistryError(f"{path}: {exc}") from exc
+    if spec.name != path.stem:
+        raise RegistryError(f"{path}: name '{spec.name}' must equal the file name '{path.stem}'")
+    suite = path.with_suffix(".expectations.json")
+    return spec.model_copy(update={"suite_path": suite if suite.exists() else None})
+
+
+def load_registry(directory: Path | None = None) -> list[SourceSpec]:
+    """Every source spec in the registry folder, sorted by name."""
+    directory = directory or registry_dir()
+    if not directory.is_dir():
+        raise RegistryError(f"source registry folder {directory} does not exist")
+    return [load_spec(p) for p in sorted(directory.glob("*.yaml"))]
