@@ -1,0 +1,46 @@
+# Resident Index: everything a fresh machine with Python 3.11 and make needs.
+#   make demo   build the environment, generate the synthetic council, materialise the whole graph
+#   make test   run the test suite
+#   make ui     the Dagster UI (webserver + daemon) on the same instance and warehouse
+#   make bench  scale benchmarks; figures go to docs/benchmarks.md
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+RESIDENTS ?= 3000
+SEED ?= 42
+
+export DAGSTER_HOME := $(CURDIR)
+export RESIDENT_INDEX_DATA_DIR ?= $(CURDIR)/data
+export RESIDENT_INDEX_DAGSTER_STORAGE ?= $(RESIDENT_INDEX_DATA_DIR)/dagster
+export GX_ANALYTICS_ENABLED := False
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: setup demo test ui bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+setup: .venv/.synced
+	mkdir -p $(RESIDENT_INDEX_DAGSTER_STORAGE)
+
+demo: setup
+	.venv/bin/resident-index synth --residents $(RESIDENTS) --seed $(SEED)
+	.venv/bin/resident-index run
+
+test: setup
+	.venv/bin/pytest -q
+
+ui: setup
+	.venv/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: setup
+	.venv/bin/python bench/bench_synth.py
+
+clean:
+	rm -rf $(RESIDENT_INDEX_DATA_DIR)/landing $(RESIDENT_INDEX_DATA_DIR)/reference $(RESIDENT_INDEX_DATA_DIR)/truth \
+	       $(RESIDENT_INDEX_DATA_DIR)/warehouse.duckdb $(RESIDENT_INDEX_DATA_DIR)/dagster

@@ -1,0 +1,65 @@
+"""Match free-text addresses to the council's gazetteer (LLPG) UPRNs with uk_address_matcher.
+
+Matching is the slow part of standardisation, so results are cached by (address, postcode) and the
+gazetteer's checksum: a daily run matches only addresses it has not seen before, and a new gazetteer
+re-matches everything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import yaml
+
+SETTINGS = Path(__file__).with_name("address_matching.yaml")
+
+CACHE_DDL = """
+CREATE TABLE IF NOT EXISTS address_match_cache (
+    address VARCHAR, postcode VARCHAR, llpg_sha256 VARCHAR,
+    uprn VARCHAR, match_weight DOUBLE, distinguishability DOUBLE, match_reason VARCHAR, accepted BOOLEAN
+)
+"""
+
+
+def settings() -> dict:
+    return yaml.safe_load(SETTINGS.read_text(encoding="utf-8"))
+
+
+def match_new_addresses(con: duckdb.DuckDBPyConnection, to_match: str, llpg_sha256: str) -> dict:
+    """Match the distinct (address, postcode) pairs of relation `to_match` that the cache lacks.
+
+    Returns figures for metadata: how many pairs were new, matched and accepted.
+    """
+    con.execute(CACHE_DDL)
+    con.execute("DELETE FROM address_match_cache WHERE llpg_sha256 <> ?", [llpg_sha256])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _new_addresses AS
+        SELECT row_number() OVER (ORDER BY t.address, t.postcode)::VARCHAR AS unique_id,
+               t.address AS address_concat, t.postcode, t.address, t.postcode AS postcode_key
+        FROM (SELECT DISTINCT address, postcode FROM {to_match} WHERE address IS NOT NULL) t
+        ANTI JOIN address_match_cache c ON c.address = t.address AND c.postcode IS NOT DISTINCT FROM t.postcode
+    """)
+    new = con.execute("SELECT count(*) FROM _new_addresses").fetchone()[0]
+    if new:
+        from uk_address_matcher import AddressMatcher  # heavy import, only when there is work
+
+        canonical = con.sql("SELECT uprn AS unique_id, address_text AS address_concat, postcode FROM llpg")
+        messy = con.sql("SELECT unique_id, address_concat, postcode FROM _new_addresses")
+        result = AddressMatcher(canonical_addresses=canonical, addresses_to_match=messy, con=con,
+                                show_progress="off").match()
+        con.register("_matches", result.matches())
+        cfg = settings()
+        con.execute("""
+            INSERT INTO address_match_cache
+            SELECT n.address, n.postcode_key, ?, m.resolved_canonical_id, m.match_weight, m.distinguishability,
+                   coalesce(m.match_reason, 'unmatched'),
+                   m.resolved_canonical_id IS NOT NULL AND (
+                       m.match_reason ILIKE '%exact%'
+                       OR (m.match_weight >= ? AND coalesce(m.distinguishability, 99) >= ?))
+            FROM _new_addresses n LEFT JOIN _matches m USING (unique_id)
+        """, [llpg_sha256, cfg["min_match_weight"], cfg["min_distinguishability"]])
+        con.unregister("_matches")
+        result.close()
+    accepted = con.execute("SELECT count(*) FILTER (accepted), count(*) FROM address_match_cache").fetchone()
+    return {"addresses_newly_matched": new, "addresses_cached": accepted[1], "addresses_accepted": accepted[0]}

@@ -1,0 +1,148 @@
+"""Stage one extract of one source into DuckDB: its canonical records, its quarantine, its landing log.
+
+A partition is deleted and re-inserted in one transaction, so staging the same extract twice gives the
+same tables. An unusable file still leaves a trace: all its rows go to quarantine with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from resident_index.sources.landing import ExtractError, QuarantinedRow, file_sha256, read_extract
+from resident_index.sources.spec import SourceSpec
+from resident_index.standardise.person import standardise
+from resident_index.standardise.schema import duckdb_columns_sql, polars_schema
+
+BOOKKEEPING_DDL = """
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE TABLE IF NOT EXISTS landing_log (
+    source_system VARCHAR, extract_date DATE, file_path VARCHAR, sha256 VARCHAR,
+    rows_landed BIGINT, rows_staged BIGINT, rows_quarantined BIGINT,
+    status VARCHAR,       -- staged | rejected
+    accepted BOOLEAN,     -- staged and no ERROR check failed: downstream assets read only accepted extracts
+    message VARCHAR, staged_at TIMESTAMP DEFAULT current_timestamp,
+    PRIMARY KEY (source_system, extract_date)
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    source_system VARCHAR, extract_date DATE, file_path VARCHAR,
+    row_number BIGINT, column_name VARCHAR, reason VARCHAR, raw_record VARCHAR
+);
+"""
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, spec: SourceSpec | None = None) -> None:
+    con.execute(BOOKKEEPING_DDL)
+    if spec is not None:
+        con.execute(f"CREATE TABLE IF NOT EXISTS staging.{spec.name} (\n    {duckdb_columns_sql()}\n)")
+
+
+@dataclass
+class StagingResult:
+    spec: SourceSpec
+    extract_date: date
+    path: Path
+    rows_landed: int
+    staged: pl.DataFrame
+    quarantined: list[QuarantinedRow]
+    error: ExtractError | None = None
+
+    @property
+    def rows_staged(self) -> int:
+        return self.staged.height
+
+
+def _all_rows_quarantined(spec: SourceSpec, path: Path, error: ExtractError) -> list[QuarantinedRow]:
+    """Every record of a rejected file, kept with the reason, so the counts still reconcile."""
+    if not path.exists():
+        return []
+    lines = [ln for ln in path.read_bytes().decode(spec.landing.encoding, errors="replace").splitlines() if ln.strip()]
+    body = lines if spec.landing.format == "jsonl" else lines[1:]
+    return [QuarantinedRow(i, error.column, error.reason, ln) for i, ln in enumerate(body, start=1)]
+
+
+def previous_extract(con: duckdb.DuckDBPyConnection, source: str, extract_date: date):
+    """The latest staged extract before this one: (extract_date, rows_staged, sha256) or None."""
+    return con.execute(
+        """SELECT extract_date, rows_staged, sha256 FROM landing_log
+           WHERE source_system = ? AND extract_date < ? AND status = 'staged'
+           ORDER BY extract_date DESC LIMIT 1""", [source, extract_date]).fetchone()
+
+
+def stage_extract(con: duckdb.DuckDBPyConnection, spec: SourceSpec, extract_date: date, path: Path) -> StagingResult:
+    """Read, standardise and write one extract; an unusable file is recorded, then reported as `error`."""
+    ensure_tables(con, spec)
+    sha = file_sha256(path) if path.exists() else None
+    try:
+        repeat = con.execute(
+            "SELECT extract_date FROM landing_log WHERE source_system = ? AND sha256 = ? AND extract_date <> ?",
+            [spec.name, sha, extract_date]).fetchone()
+        if repeat:
+            raise ExtractError(path, f"this file is identical to the {repeat[0]} extract: the source system "
+                                     "probably re-sent an old extract, so it is not staged again")
+        extract = read_extract(spec, path)
+        staged = standardise(extract.frame, spec, extract_date)
+        result = StagingResult(spec, extract_date, path, extract.rows_landed, staged, extract.quarantined)
+    except ExtractError as error:
+        quarantined = _all_rows_quarantined(spec, path, error)
+        empty = pl.DataFrame(schema=polars_schema())
+        result = StagingResult(spec, extract_date, path, len(quarantined), empty, quarantined, error)
+    _write(con, result, sha)
+    return result
+
+
+def _write(con: duckdb.DuckDBPyConnection, result: StagingResult, sha: str | None) -> None:
+    spec, day = result.spec, result.extract_date
+    quarantine = pl.DataFrame(
+        [(spec.name, day, str(result.path), q.row_number, q.column, q.reason, q.raw) for q in result.quarantined],
+        schema={"source_system": pl.Utf8, "extract_date": pl.Date, "file_path": pl.Utf8, "row_number": pl.Int64,
+                "column_name": pl.Utf8, "reason": pl.Utf8, "raw_record": pl.Utf8}, orient="row")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM staging.{spec.name} WHERE extract_date = ?", [day])
+        con.register("_staged", result.staged.to_arrow())
+        con.execute(f"INSERT INTO staging.{spec.name} SELECT * FROM _staged")
+        con.execute("DELETE FROM quarantine WHERE source_system = ? AND extract_date = ?", [spec.name, day])
+        con.register("_quarantine", quarantine.to_arrow())
+        con.execute("INSERT INTO quarantine SELECT * FROM _quarantine")
+        con.execute("DELETE FROM landing_log WHERE source_system = ? AND extract_date = ?", [spec.name, day])
+        con.execute(
+            """INSERT INTO landing_log (source_system, extract_date, file_path, sha256, rows_landed, rows_staged,
+                                        rows_quarantined, status, accepted, message)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, false, ?)""",
+            [spec.name, day, str(result.path), sha, result.rows_landed, result.rows_staged, len(result.quarantined),
+             "rejected" if result.error else "staged", str(result.error) if result.error else None])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_staged")
+        con.unregister("_quarantine")
+
+
+def mark_accepted(con: duckdb.DuckDBPyConnection, source: str, extract_date: date, accepted: bool) -> None:
+    con.execute("UPDATE landing_log SET accepted = ? WHERE source_system = ? AND extract_date = ?",
+                [accepted, source, extract_date])
+
+
+def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpec]) -> None:
+    """Table staged_records: each source's latest accepted extract, in the canonical schema.
+
+    Extracts are full snapshots, so the latest one is the system's current state: a record changed,
+    added or removed in a later extract is changed, added or removed here.
+    """
+    ensure_tables(con)
+    for spec in sources:
+        ensure_tables(con, spec)
+    union = " UNION ALL ".join(f"SELECT * FROM staging.{spec.name}" for spec in sources)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE staged_records AS
+        SELECT s.* FROM ({union}) s
+        JOIN (SELECT source_system, max(extract_date) AS extract_date FROM landing_log
+              WHERE accepted GROUP BY 1) latest USING (source_system, extract_date)
+        ORDER BY source_system, source_record_id""")

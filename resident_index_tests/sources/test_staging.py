@@ -1,0 +1,154 @@
+"""Staging an extract: bad input gets a clear error, loses nothing, and the counts reconcile."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from resident_index.sources.spec import load_spec
+from resident_index.sources.staging import build_staged_records, mark_accepted, stage_extract
+from resident_index_tests.conftest import LIBRARY_HEADER, LIBRARY_ROWS, write_library_source
+
+DAY = date(2026, 11, 1)
+
+
+def counts(con, day=DAY):
+    return con.execute("""SELECT rows_landed, rows_staged, rows_quarantined, status FROM landing_log
+                          WHERE source_system = 'library_members' AND extract_date = ?""", [day]).fetchone()
+
+
+def quarantine(con):
+    return con.execute("SELECT row_number, column_name, reason FROM quarantine ORDER BY row_number").fetchall()
+
+
+def test_clean_extract_is_standardised_into_the_canonical_schema(library, con):
+    spec, landing = library
+    result = stage_extract(con, spec, DAY, spec.landing.extract_path(landing, DAY))
+    assert result.error is None and result.rows_staged == 3
+    rows = {r[0]: r[1:] for r in con.execute(
+        """SELECT source_record_id, forename, forename_canonical, surname, dob, dob_flag, postcode, email,
+                  address, source_attributes->>'Branch' FROM staging.library_members""").fetchall()}
+    assert rows["L001"] == ("ANN", "ANN", "SMITH", date(1980, 3, 2), "ok", "NB1 2AB", "ann@example.org",
+                            "12 HIGH STREET, NORTHBRIDGE", "Central")
+    assert rows["L002"][1] == "WILLIAM"  # Bill is a nickname of William
+    assert rows["L002"][5] == "NB1 3CD"  # postcode noise normalised
+    assert rows["L003"][3:5] == (None, "placeholder")  # 01/01/1900 is a placeholder, not a birthday
+    assert rows["L003"][6] == "priya@example.org"
+    assert counts(con) == (3, 3, 0, "staged")
+
+
+def test_malformed_row_and_blank_id_are_quarantined_with_row_and_reason(tmp_path, con):
+    rows = [LIBRARY_ROWS[0], "L009,Too,Many,01/01/1990,1 A St,B,NB1 2AB,x@y.org,2020-01-01,Central,EXTRA\n",
+            ",No,Id,01/01/1990,1 A St,B,NB1 2AB,,2020-01-01,Central\n", LIBRARY_ROWS[1]]
+    spec = write_library_source(tmp_path / "reg", tmp_path / "landing", rows=rows)
+    result = stage_extract(con, spec, DAY, spec.landing.extract_path(tmp_path / "landing", DAY))
+    assert result.error is None
+    assert quarantine(con) == [(2, None, "expected 10 fields, found 11 (line 3)"),
+                               (3, "MemberNo", "the record id is blank")]
+    landed, staged, quarantined, _ = counts(con)
+    assert (landed, staged, quarantined) == (4, 2, 2) and staged + quarantined == landed
+
+
+def test_wrong_encoding_names_the_row_and_column(tmp_path, con):
+    rows = [LIBRARY_ROWS[0], "L004,Zoë,Brontë,01/02/1970,3 Église Road,Northbridge,NB1 2AB,,2020-01-01,East\n"]
+    spec = write_library_source(tmp_path / "reg", tmp_path / "landing", rows=rows, encoding="cp1252")
+    stage_extract(con, spec, DAY, spec.landing.extract_path(tmp_path / "landing", DAY))  # spec says utf-8
+    [(row, column, reason)] = quarantine(con)
+    assert (row, column) == (2, "First")
+    assert "byte 0xEB is not valid utf-8" in reason
+    assert counts(con)[:3] == (2, 1, 1)
+
+
+def test_missing_required_column_rejects_the_file_and_keeps_every_row(tmp_path, con):
+    header = LIBRARY_HEADER.replace("Addr1,", "Address1,")
+    spec = write_library_source(tmp_path / "reg", tmp_path / "landing", header=header)
+    path = spec.landing.extract_path(tmp_path / "landing", DAY)
+    result = stage_extract(con, spec, DAY, path)
+    assert str(path) in str(result.error) and "row 0" in str(result.error) and "'Addr1'" in str(result.error)
+    assert counts(con) == (3, 0, 3, "rejected")
+    assert {r[1] for r in quarantine(con)} == {"Addr1"}
+
+
+def test_empty_extract_is_an_error_naming_the_file(tmp_path, con):
+    spec = write_library_source(tmp_path / "reg", tmp_path / "landing", rows=[], header="")
+    path = spec.landing.extract_path(tmp_path / "landing", DAY)
+    result = stage_extract(con, spec, DAY, path)
+    assert f"{path}: the extract is empty" in str(result.error)
+    assert counts(con)[:3] == (0, 0, 0)
+
+
+def test_missing_extract_is_an_error_naming_the_expected_file(library, con):
+    spec, landing = library
+    other = date(2026, 11, 2)
+    result = stage_extract(con, spec, other, spec.landing.extract_path(landing, other))
+    assert "library_members/2026-11-02.csv: no extract has landed" in str(result.error)
+
+
+def test_repeated_extract_is_rejected_but_restaging_the_same_day_is_idempotent(library, con):
+    spec, landing = library
+    first = spec.landing.extract_path(landing, DAY)
+    stage_extract(con, spec, DAY, first)
+    before = con.execute("SELECT * FROM staging.library_members ORDER BY 1").fetchall()
+    stage_extract(con, spec, DAY, first)  # a rerun of the same partition
+    assert con.execute("SELECT * FROM staging.library_members ORDER BY 1").fetchall() == before
+    assert counts(con) == (3, 3, 0, "staged")
+
+    later = date(2026, 11, 2)
+    copy = spec.landing.extract_path(landing, later)
+    copy.write_bytes(first.read_bytes())
+    result = stage_extract(con, spec, later, copy)
+    assert "identical to the 2026-11-01 extract" in str(result.error)
+    assert counts(con, later) == (3, 0, 3, "rejected")
+
+
+def test_later_extract_changes_adds_and_removes_records(tmp_path, con):
+    landing = tmp_path / "landing"
+    spec = write_library_source(tmp_path / "reg", landing)
+    stage_extract(con, spec, DAY, spec.landing.extract_path(landing, DAY))
+    mark_accepted(con, spec.name, DAY, True)
+    later = date(2026, 11, 2)
+    changed = [LIBRARY_ROWS[0].replace("12 High Street", "40 Mill Lane"), LIBRARY_ROWS[2],
+               "L004,Tom,Brown,05/05/2001,9 Park Road,Northbridge,NB1 5GH,,2026-11-02,East\n"]
+    spec = write_library_source(tmp_path / "reg", landing, day=str(later), rows=changed)
+    stage_extract(con, spec, later, spec.landing.extract_path(landing, later))
+    mark_accepted(con, spec.name, later, True)
+    build_staged_records(con, [spec])
+    current = dict(con.execute("SELECT source_record_id, address FROM staged_records").fetchall())
+    assert set(current) == {"L001", "L003", "L004"}  # L002 removed, L004 added
+    assert current["L001"] == "40 MILL LANE, NORTHBRIDGE"
+
+
+def test_an_extract_that_failed_its_checks_is_not_used_downstream(tmp_path, con):
+    landing = tmp_path / "landing"
+    spec = write_library_source(tmp_path / "reg", landing)
+    stage_extract(con, spec, DAY, spec.landing.extract_path(landing, DAY))
+    mark_accepted(con, spec.name, DAY, True)
+    later = date(2026, 11, 2)
+    spec = write_library_source(tmp_path / "reg", landing, day=str(later), rows=LIBRARY_ROWS[:1])
+    stage_extract(con, spec, later, spec.landing.extract_path(landing, later))
+    mark_accepted(con, spec.name, later, False)  # e.g. duplicate record ids
+    build_staged_records(con, [spec])
+    assert con.execute("SELECT DISTINCT extract_date FROM staged_records").fetchall() == [(DAY,)]
+
+
+@pytest.mark.parametrize("bad", ["{not json", "[1, 2]"])
+def test_jsonl_lines_that_are_not_objects_are_quarantined(tmp_path, con, bad):
+    spec_path = tmp_path / "reg" / "feed.yaml"
+    spec_path.parent.mkdir()
+    spec_path.write_text("""
+name: feed
+title: Feed
+description: A JSON-lines feed.
+data_owner: Someone
+lawful_basis: UK GDPR 6(1)(e)
+retention: 1 year
+landing: {folder: feed, format: jsonl, extension: jsonl}
+columns: {source_record_id: id, surname: family, address: addr}
+""")
+    spec = load_spec(spec_path)
+    path = tmp_path / "landing" / "feed" / "2026-11-01.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text('{"id": "1", "family": "Khan", "addr": "1 High St"}\n' + bad + "\n")
+    result = stage_extract(con, spec, DAY, path)
+    assert result.rows_staged == 1 and len(result.quarantined) == 1 and result.quarantined[0].row_number == 2
