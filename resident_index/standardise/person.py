@@ -39,7 +39,7 @@ def _names(raw: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
     else:
         title_in_forename, forename = names.strip_titles(names.clean_name(_column(raw, spec, "forename")))
         parts = pl.DataFrame({
-            "title": names.clean_name(_column(raw, spec, "title")).fill_null(title_in_forename),
+            "title": names.normalise_title(_column(raw, spec, "title")).fill_null(title_in_forename),
             "forename": forename,
             "middle_names": names.clean_name(_column(raw, spec, "middle_names")),
             "surname": names.clean_name(_column(raw, spec, "surname")),

@@ -1,0 +1,252 @@
+"""Person names: one upper-case ASCII spelling, split into parts, with nickname-aware forms for matching.
+
+Source systems disagree on case, accents, punctuation and word order ("SMITH, John", "Mr J. Smith"), so
+every name part goes through `clean_name` before it is compared with anything.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Literal
+
+import polars as pl
+from nameparser import Lexicon, Parser
+from nicknames import NickNamer
+
+from resident_index.standardise._unique import map_unique, on_unique, replace_words, squash
+
+#: Titles recognised in UK council data, in the spelling we output.
+UK_TITLES = ("MR", "MRS", "MS", "MISS", "MX", "MASTER", "DR", "REV", "PROF", "SIR", "DAME", "LORD", "LADY")
+#: Other spellings of those titles, mapped to the output spelling ("" drops the word).
+TITLE_ALIASES = {"MISTER": "MR", "MISSUS": "MRS", "DOCTOR": "DR", "REVD": "REV", "REVEREND": "REV",
+                 "PROFESSOR": "PROF", "THE": ""}
+_TITLE_WORDS = frozenset(UK_TITLES) | frozenset(TITLE_ALIASES) - {"THE"}
+
+# Letters NFKD does not split into base letter + accent.
+_UNDECOMPOSED = {"Ø": "O", "Ł": "L", "Đ": "D", "Ð": "D", "Æ": "AE", "Œ": "OE", "Þ": "TH", "ß": "SS",
+                 "ẞ": "SS"}
+_APOSTROPHES = r"[’‘`´ʼ′]"
+
+
+def _ascii_upper(s: pl.Series) -> pl.Series:
+    """Upper case with accents stripped ("Zoë" -> "ZOE", "Łukasz" -> "LUKASZ")."""
+    out = s.cast(pl.String).str.normalize("NFKD").str.replace_all(r"\p{M}+", "").str.to_uppercase()
+    return out.str.replace_many(list(_UNDECOMPOSED), list(_UNDECOMPOSED.values())).str.replace_all(_APOSTROPHES, "'")
+
+
+def _join_marks(s: pl.Series) -> pl.Series:
+    """Glue stray spaces around hyphens and single-letter prefixes: "O' BRIEN" -> "O'BRIEN", "A - B" -> "A-B"."""
+    return s.str.replace_all(r"\b([A-Z]) ?' ?([A-Z])", "$1'$2").str.replace_all(r" ?- ?", "-")
+
+
+def _clean(s: pl.Series) -> pl.Series:
+    out = _join_marks(squash(_ascii_upper(s).str.replace_all(r"[^A-Z'\-]+", " ")))
+    # apostrophes/hyphens only belong inside a word: "'JIM'" -> "JIM", "SMITH-" -> "SMITH"
+    out = out.str.replace_all(r"(^| )['\-]+|['\-]+( |$)", " ").str.replace_all(r"''+", "'").str.replace_all(r"--+", "-")
+    return squash(out).alias(s.name)
+
+
+def _title(s: pl.Series) -> pl.Series:
+    return replace_words(_clean(s), TITLE_ALIASES).alias(s.name)
+
+
+def clean_name(s: pl.Series) -> pl.Series:
+    """Upper-case ASCII letters, apostrophes and hyphens, single-spaced; anything else becomes a space.
+
+    Blank results are null. Non-Latin scripts have no ASCII letters left and so become null.
+    """
+    return on_unique(s, _clean)
+
+
+def normalise_title(s: pl.Series) -> pl.Series:
+    """Cleaned title with UK aliases folded ("Revd." -> "REV", "The Rev" -> "REV", "Doctor" -> "DR")."""
+    return on_unique(s, _title)
+
+
+_LEADING_TITLES = rf"^((?:(?:{'|'.join(sorted(_TITLE_WORDS))})(?: |$))+)"
+
+
+def _strip_titles(s: pl.Series) -> pl.DataFrame:
+    cleaned = _clean(s)
+    return pl.DataFrame([_title(cleaned.str.extract(_LEADING_TITLES, 1)).alias("title"),
+                         squash(cleaned.str.replace(_LEADING_TITLES, "")).alias("forename")])
+
+
+def strip_titles(forename: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(title, forename) from a forename column that sometimes carries a title: "MRS JANE" -> ("MRS", "JANE").
+
+    Only the leading run of UK titles is taken, so real forenames that are titles elsewhere (DEAN, EARL)
+    stay forenames. A value that is only a title ("MISS") gives a null forename. Both are cleaned.
+    """
+    out = on_unique(forename, _strip_titles)
+    return out["title"], out["forename"]
+
+
+# --- full names ---------------------------------------------------------------------------------------
+
+_NAME_PARTS = ("title", "forename", "middle_names", "surname")
+_PARTS_DTYPE = pl.Struct({part: pl.String for part in _NAME_PARTS})
+
+
+@functools.cache
+def _parser() -> Parser:
+    return Parser(lexicon=Lexicon.default().add(titles=[t.lower() for t in _TITLE_WORDS]))
+
+
+def _prepare_full_name(s: pl.Series) -> pl.Series:
+    """ASCII upper case keeping only the punctuation nameparser reads: commas (surname first), full stops
+    (initials), brackets and quotes (nicknames), apostrophes, hyphens and ampersands."""
+    out = _ascii_upper(s).str.replace_all(r"[“”„«»]", '"').str.replace_all(r"[^A-Z,.'\"()&\- ]+", " ")
+    return _join_marks(squash(out.str.replace_all(r"\.", ". ")))
+
+
+def _comma_form(text: str) -> str | dict:
+    """Rewrite a comma-less surname-first name as "SURNAME, REST" so nameparser reads it surname first.
+
+    The surname is the first word plus any particles before it ("VAN DER BERG ANNA"); leading titles
+    ("MRS SMITH JANE") move after the comma, except LORD, LADY and MASTER, which open a surname-first
+    name more often as surnames. A bare surname comes back as parts directly.
+    """
+    words = text.split(" ")
+    titles = []
+    while words and words[0].rstrip(".") in _TITLE_WORDS - {"LORD", "LADY", "MASTER"}:
+        titles.append(words.pop(0))
+    end = 0
+    while end < len(words) - 1 and words[end].lower() in _parser().lexicon.particles:
+        end += 1
+    surname, forenames = " ".join(words[: end + 1]), words[end + 1 :]
+    if not forenames:
+        return {"title": " ".join(titles) or None, "surname": surname or None}
+    return f"{surname}, {' '.join(titles + forenames)}"
+
+
+def _parse_full_name(text: str, surname_first: bool) -> dict:
+    if surname_first and "," not in text:
+        rewritten = _comma_form(text)
+        if isinstance(rewritten, dict):
+            return rewritten
+        text = rewritten
+    name = _parser().parse(text)  # suffixes (JR, SNR, III...), nicknames and maiden names are dropped
+    return {"title": name.title, "forename": name.given, "middle_names": name.middle, "surname": name.family}
+
+
+def _split(s: pl.Series, surname_first: bool) -> pl.DataFrame:
+    parts = map_unique(_prepare_full_name(s), lambda t: _parse_full_name(t, surname_first), _PARTS_DTYPE)
+    parts = parts.struct.unnest()
+    return pl.DataFrame([_title(parts["title"])] + [_clean(parts[part]) for part in _NAME_PARTS[1:]])
+
+
+def split_full_name(
+    s: pl.Series, order: Literal["forename_first", "surname_first"] = "forename_first"
+) -> pl.DataFrame:
+    """Split full names into cleaned `title, forename, middle_names, surname` (all String, upper case).
+
+    A comma always means "SURNAME, Forenames". Without one, `order` decides: under surname_first the
+    first word (with any particles: VAN DER, DE LA, ST, MAC) is the surname, and a single word is a
+    surname; under forename_first a single word is a forename, as nameparser reads it.
+    """
+    if order not in ("forename_first", "surname_first"):
+        raise ValueError(f"order must be 'forename_first' or 'surname_first', not {order!r}")
+    return on_unique(s, lambda u: _split(u, order == "surname_first"))
+
+
+# --- nicknames ----------------------------------------------------------------------------------------
+
+#: Forenames commonly registered in their own right in England and Wales. Each maps to itself even where
+#: the (US-compiled) nickname data lists it as a nickname (JOHN of JONATHAN, ERIN of AARON, ALI of
+#: ALISON); JACK and HARRY are here because they have been top-ten registered names since the 1990s.
+#: They are also preferred when a nickname has several candidate formal names. Extend it rather than
+#: pinning names one by one.
+COMMON_FORMAL = frozenset("""
+    ADAM ALAN ALBERT ALEXANDER ALFRED ALI ANDREW ANTHONY ARTHUR BENJAMIN BERNARD BRIAN CHARLES CHRISTOPHER
+    COLIN CRAIG DANIEL DAVID DEAN DEREK DONALD DOUGLAS EDWARD ERNEST EVAN FRANCIS FREDERICK GARY GEOFFREY
+    GEORGE GERALD GRAHAM GREGORY HAROLD HARRY HENRY HUGH IAN JACK JACOB JAMES JASON JEFFREY JOHN JONATHAN
+    JOSEPH JOSHUA KEITH KENNETH KEVIN LAWRENCE LEE LEO LEONARD LUKE MARK MARTIN MATTHEW MICHAEL NATHAN NEIL
+    NICHOLAS NIGEL NOAH OLIVER PATRICK PAUL PETER PHILIP RAYMOND REGINALD RICHARD ROBERT ROGER RONALD SAMUEL
+    SCOTT SIMON STEPHEN STEVEN TERENCE THEO THOMAS TIMOTHY VICTOR WALTER WAYNE WILLIAM
+    ABIGAIL ADA ALEXANDRA AMELIA AMY ANN ANNA ANNE BARBARA CAROL CATHERINE CHARLOTTE CHRISTINE CLAIRE DAISY
+    DEBORAH DIANA DIANE DORIS DOROTHY EDITH ELEANOR ELIZABETH ELLA EMILY EMMA ERIN EVA EVE FLORENCE FRANCES
+    GILLIAN HANNAH HAYLEY HELEN IRENE JANE JANET JEAN JENNIFER JESSICA JOAN JOANNE JOSEPHINE JULIE JUNE
+    KAREN KATHERINE KATHLEEN KATHRYN KELLY LAURA LEAH LESLEY LILY LINDA LOUISE LUCY MAISIE MARGARET MARIA
+    MARIE MARY MAUREEN MAY MEGAN NICOLA NORA OLIVIA PATRICIA PAULINE RACHEL REBECCA ROSE SAMANTHA SANDRA
+    SARAH SOPHIA SOPHIE SUSAN TERESA THERESA TRACEY TRACY VALERIE VICTORIA
+""".split())
+#: Decisions the rule below cannot make from the data, checked first.
+PINNED_CANONICAL = {
+    "BILL": "WILLIAM", "BILLY": "WILLIAM",  # the data also offers ROBERT, and has more nicknames for it
+    "JON": "JOHN",  # truncation would say JONATHAN; UK usage says JOHN
+    "CHRIS": "CHRISTOPHER",  # the most common of a dozen CHRIST-/KRIST- candidates
+    "ROBBIE": "ROBERT",  # the data offers only ROBERTA
+    "POLLY": "MARY",  # the data offers PAUL, PAULA, PAULINE and MARY
+    "SASHA": "ALEXANDER", "ALF": "ALFRED",  # missing from the data
+}
+
+
+@functools.cache
+def _nickname_tables() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(formal -> nicknames, nickname -> formal names), both upper case."""
+    nicknamer = NickNamer()
+
+    def upper(table: dict[str, set[str]]) -> dict[str, set[str]]:
+        return {k.upper(): {v.upper() for v in vs} for k, vs in table.items()}
+
+    return upper(nicknamer.nickname_lookup), upper(nicknamer.canonical_lookup)
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def _step(name: str) -> str:
+    if name in PINNED_CANONICAL:
+        return PINNED_CANONICAL[name]
+    nicknames, formals = _nickname_tables()
+    candidates = formals.get(name)
+    if not candidates or name in COMMON_FORMAL or all(len(c) < len(name) for c in candidates):
+        return name
+    pool = (candidates & COMMON_FORMAL) or {c for c in candidates if c not in formals} or candidates
+    return min(pool, key=lambda c: (-_shared_prefix(c, name), -len(nicknames.get(c, ())), c))
+
+
+@functools.cache
+def _canonical(name: str) -> str:
+    """The deterministic nickname rule. One step, in order:
+
+    1. PINNED_CANONICAL, if listed.
+    2. The name itself, if it is nobody's nickname, is in COMMON_FORMAL, or is longer than every
+       formal name it is listed under (a nickname is shorter than what it abbreviates: the data also
+       lists BARTHOLOMEW as a nickname of BART).
+    3. Among the formal names it is a nickname of, keep those in COMMON_FORMAL; failing that, those that
+       are not nicknames themselves; failing that, all of them.
+    4. Of those, the one sharing the longest opening with the name (nicknames are mostly truncations:
+       RICK -> RICHARD, not FREDERICK), then the one with most nicknames (the better-known formal
+       name), then alphabetical.
+
+    Steps repeat until the name stops changing (DEBRA -> DEBBIE -> DEBORAH), so the result is its own
+    canonical form; spellings the data lists as each other's nickname (ALLAN, ALLEN) both take the
+    alphabetically first.
+    """
+    seen = [name]
+    while (following := _step(seen[-1])) not in seen:
+        seen.append(following)
+    return min(seen[seen.index(following):])
+
+
+def canonical_forename(s: pl.Series) -> pl.Series:
+    """The formal form of each forename (BILL -> WILLIAM, PEGGY -> MARGARET); unknown names map to
+    themselves. Input is cleaned first; see `_canonical` for the rule."""
+    return on_unique(s, lambda u: map_unique(_clean(u), _canonical, pl.String))
+
+
+def _variants(name: str) -> list[str]:
+    canonical = _canonical(name)
+    return sorted({name, canonical} | _nickname_tables()[0].get(canonical, set()))
+
+
+def forename_variants(s: pl.Series) -> pl.Series:
+    """Sorted upper-case set of the name, its canonical form and that form's nicknames, for matching:
+    two forenames are nickname-compatible when their variant lists intersect."""
+    return on_unique(s, lambda u: map_unique(_clean(u), _variants, pl.List(pl.String)))
