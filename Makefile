@@ -11,7 +11,6 @@ SEED ?= 42
 
 export DAGSTER_HOME := $(CURDIR)
 export RESIDENT_INDEX_DATA_DIR ?= $(CURDIR)/data
-export RESIDENT_INDEX_DAGSTER_STORAGE ?= $(RESIDENT_INDEX_DATA_DIR)/dagster
 export GX_ANALYTICS_ENABLED := False
 export UV_PYTHON := $(PYTHON)
 
@@ -26,7 +25,7 @@ $(UV):
 	touch $@
 
 setup: .venv/.synced
-	mkdir -p $(RESIDENT_INDEX_DAGSTER_STORAGE)
+	mkdir -p data/dagster
 
 demo: setup
 	.venv/bin/resident-index synth --residents $(RESIDENTS) --seed $(SEED)
@@ -43,4 +42,4 @@ bench: setup
 
 clean:
 	rm -rf $(RESIDENT_INDEX_DATA_DIR)/landing $(RESIDENT_INDEX_DATA_DIR)/reference $(RESIDENT_INDEX_DATA_DIR)/truth \
-	       $(RESIDENT_INDEX_DATA_DIR)/warehouse.duckdb $(RESIDENT_INDEX_DATA_DIR)/dagster
+	       $(RESIDENT_INDEX_DATA_DIR)/warehouse.duckdb data/dagster

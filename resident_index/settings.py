@@ -38,7 +38,9 @@ def truth_dir() -> Path:
 
 
 def use_project_dagster_instance() -> None:
-    """Point Dagster at this project's instance (dagster.yaml here, history in data/dagster) unless set."""
-    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
-    os.environ.setdefault("RESIDENT_INDEX_DAGSTER_STORAGE", str(data_dir() / "dagster"))
-    Path(os.environ["RESIDENT_INDEX_DAGSTER_STORAGE"]).mkdir(parents=True, exist_ok=True)
+    """Use this project's Dagster instance (dagster.yaml at the root, history in data/dagster) unless
+    DAGSTER_HOME already names another; its relative paths need the project root as working directory."""
+    if "DAGSTER_HOME" not in os.environ:
+        os.environ["DAGSTER_HOME"] = str(PROJECT_ROOT)
+        os.chdir(PROJECT_ROOT)
+        (PROJECT_ROOT / "data" / "dagster").mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,7 @@ LIBRARY_SPEC = {
 LIBRARY_HEADER = "MemberNo,First,Last,Born,Addr1,Addr2,PostCode,Email,Joined,Branch\n"
 LIBRARY_ROWS = [
     "L001,Ann,Smith,02/03/1980,12 High Street,Northbridge,NB1 2AB,ann@example.org,2020-01-05,Central\n",
-    "L002,Bill,Jones,31/12/1975,Flat 2,14 Rose Close,nb13cd,,2021-06-01,East\n",
+    "L002,Bill,Jones,31/12/1975,Flat 2,14 Rose Close,nb13de,,2021-06-01,East\n",
     "L003,Priya,Patel,01/01/1900,7 Mill Lane,Northbridge,NB2 4EF,PRIYA@Example.org,2022-02-02,Central\n",
 ]
 
@@ -67,9 +67,13 @@ def con():
 
 
 def project_env(data_dir: Path, registry: Path | None = None) -> dict[str, str]:
+    """Environment for a subprocess on its own data folder and its own copy of the project's instance."""
+    home = data_dir / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    config = (PROJECT / "dagster.yaml").read_text().replace("base_dir: data/dagster", f"base_dir: {data_dir / 'dagster'}")
+    (home / "dagster.yaml").write_text(config)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "RESIDENT_INDEX_"))}
-    env |= {"RESIDENT_INDEX_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(PROJECT),
-            "RESIDENT_INDEX_DAGSTER_STORAGE": str(data_dir / "dagster"), "GX_ANALYTICS_ENABLED": "False"}
+    env |= {"RESIDENT_INDEX_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(home), "GX_ANALYTICS_ENABLED": "False"}
     if registry is not None:
         env["RESIDENT_INDEX_SOURCES_DIR"] = str(registry)
     return env

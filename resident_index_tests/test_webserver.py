@@ -28,7 +28,6 @@ def _free_port() -> int:
 def test_webserver_lists_every_source_asset_and_its_checks(tmp_path: Path):
     port = _free_port()
     env = project_env(tmp_path / "data")
-    (tmp_path / "data" / "dagster").mkdir(parents=True)
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("dagster-webserver")), "-w", "workspace.yaml", "-h", "127.0.0.1",
          "-p", str(port)], cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -32,7 +32,7 @@ def test_clean_extract_is_standardised_into_the_canonical_schema(library, con):
     assert rows["L001"] == ("ANN", "ANN", "SMITH", date(1980, 3, 2), "ok", "NB1 2AB", "ann@example.org",
                             "12 HIGH STREET, NORTHBRIDGE", "Central")
     assert rows["L002"][1] == "WILLIAM"  # Bill is a nickname of William
-    assert rows["L002"][5] == "NB1 3CD"  # postcode noise normalised
+    assert rows["L002"][5] == "NB1 3DE"  # postcode noise normalised
     assert rows["L003"][3:5] == (None, "placeholder")  # 01/01/1900 is a placeholder, not a birthday
     assert rows["L003"][6] == "priya@example.org"
     assert counts(con) == (3, 3, 0, "staged")

@@ -5,8 +5,6 @@ source's Great Expectations suite plus two built-in checks (rows reconcile, quar
 ERROR check that fails blocks downstream assets, and the extract is not marked accepted.
 """
 
-from __future__ import annotations
-
 from datetime import date
 
 import dagster as dg
@@ -33,8 +31,7 @@ TABLE_SCHEMA = dg.TableSchema(columns=[
 def _check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
     checks = {name: ("ERROR", desc) for name, desc in BUILTIN_CHECKS.items()}
     checks |= {name: (c["severity"], " ".join(c["descriptions"])) for name, c in suite_checks(load_suite(spec)).items()}
-    return [dg.AssetCheckSpec(name, asset=spec.name, description=f"[{sev}] {desc}", blocking=sev == "ERROR",
-                              partitions_def=daily_extracts)
+    return [dg.AssetCheckSpec(name, asset=spec.name, description=f"[{sev}] {desc}", blocking=sev == "ERROR")
             for name, (sev, desc) in checks.items()]
 
 
@@ -62,26 +59,27 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     def _source(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         day = date.fromisoformat(context.partition_key)
         path = spec.landing.extract_path(landing_dir(), day)
+        # dagster-duckdb leaves a connection open if the block raises: fail only after it has closed
         with warehouse.get_connection() as con:
             result = stage_extract(con, spec, day, path)
-            counts = {"rows_landed": result.rows_landed, "rows_staged": result.rows_staged,
-                      "rows_quarantined": len(result.quarantined)}
-            if result.error is not None:
-                raise dg.Failure(description=str(result.error), metadata={**counts, "file": str(path)})
-            prev = previous_extract(con, spec.name, day)
-            yield dg.MaterializeResult(metadata={
-                **counts,
-                "dagster/row_count": result.rows_staged,
-                "file": str(path),
-                "previous_extract": str(prev[0]) if prev else "none",
-                "previous_rows": prev[1] if prev else 0,
-                "quarantine_reasons": dg.MetadataValue.md(_reasons(result.quarantined)),
-                "profile": dg.MetadataValue.md(profile_markdown(result.staged)),
-            })
-            outcomes = list(_builtin_checks(con, spec, day, result))
-            outcomes += _suite_checks(spec, result, prev)
-            mark_accepted(con, spec.name, day,
-                          all(o.passed or o.severity != dg.AssetCheckSeverity.ERROR for o in outcomes))
+            if result.error is None:
+                prev = previous_extract(con, spec.name, day)
+                outcomes = list(_builtin_checks(con, spec, day, result)) + _suite_checks(spec, result, prev)
+                mark_accepted(con, spec.name, day,
+                              all(o.passed or o.severity != dg.AssetCheckSeverity.ERROR for o in outcomes))
+        counts = {"rows_landed": result.rows_landed, "rows_staged": result.rows_staged,
+                  "rows_quarantined": len(result.quarantined)}
+        if result.error is not None:
+            raise dg.Failure(description=str(result.error), metadata={**counts, "file": str(path)})
+        yield dg.MaterializeResult(metadata={
+            **counts,
+            "dagster/row_count": result.rows_staged,
+            "file": str(path),
+            "previous_extract": str(prev[0]) if prev else "none",
+            "previous_rows": prev[1] if prev else 0,
+            "quarantine_reasons": dg.MetadataValue.md(_reasons(result.quarantined)),
+            "profile": dg.MetadataValue.md(profile_markdown(result.staged)),
+        })
         for o in outcomes:
             yield o
 
