@@ -131,10 +131,11 @@ def mark_accepted(con: duckdb.DuckDBPyConnection, source: str, extract_date: dat
 
 
 def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpec]) -> None:
-    """Table staged_records: each source's latest accepted extract, in the canonical schema.
+    """Table staged_records: the latest version of every record any accepted extract has held.
 
-    Extracts are full snapshots, so the latest one is the system's current state: a record changed,
-    added or removed in a later extract is changed, added or removed here.
+    Extracts are full snapshots. A record changed in a later extract appears as changed; one added appears;
+    one removed stays (the index must still say who it was) with `is_current` false. `first_seen` and
+    `last_seen` are the first and last accepted extracts that held it.
     """
     ensure_tables(con)
     for spec in sources:
@@ -142,7 +143,19 @@ def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpe
     union = " UNION ALL ".join(f"SELECT * FROM staging.{spec.name}" for spec in sources)
     con.execute(f"""
         CREATE OR REPLACE TABLE staged_records AS
-        SELECT s.* FROM ({union}) s
-        JOIN (SELECT source_system, max(extract_date) AS extract_date FROM landing_log
-              WHERE accepted GROUP BY 1) latest USING (source_system, extract_date)
+        WITH accepted AS (
+            SELECT s.*,
+                   min(s.extract_date) OVER record AS first_seen,
+                   max(s.extract_date) OVER record AS last_seen
+            FROM ({union}) s
+            JOIN landing_log l USING (source_system, extract_date)
+            WHERE l.accepted
+            WINDOW record AS (PARTITION BY s.source_system, s.source_record_id)
+        ),
+        latest AS (SELECT source_system, max(extract_date) AS latest_extract FROM landing_log
+                   WHERE accepted GROUP BY 1)
+        SELECT a.* EXCLUDE (first_seen, last_seen), a.first_seen, a.last_seen,
+               a.last_seen = latest.latest_extract AS is_current
+        FROM accepted a JOIN latest USING (source_system)
+        WHERE a.extract_date = a.last_seen
         ORDER BY source_system, source_record_id""")

@@ -114,9 +114,11 @@ def test_later_extract_changes_adds_and_removes_records(tmp_path, con):
     stage_extract(con, spec, later, spec.landing.extract_path(landing, later))
     mark_accepted(con, spec.name, later, True)
     build_staged_records(con, [spec])
-    current = dict(con.execute("SELECT source_record_id, address FROM staged_records").fetchall())
-    assert set(current) == {"L001", "L003", "L004"}  # L002 removed, L004 added
-    assert current["L001"] == "40 MILL LANE, NORTHBRIDGE"
+    records = {r[0]: r[1:] for r in con.execute(
+        "SELECT source_record_id, address, is_current, first_seen, last_seen FROM staged_records").fetchall()}
+    assert records["L001"] == ("40 MILL LANE, NORTHBRIDGE", True, DAY, later)  # changed
+    assert records["L002"][1:] == (False, DAY, DAY)  # removed: kept, no longer current
+    assert records["L004"][1:] == (True, later, later)  # added
 
 
 def test_an_extract_that_failed_its_checks_is_not_used_downstream(tmp_path, con):
@@ -129,7 +131,7 @@ def test_an_extract_that_failed_its_checks_is_not_used_downstream(tmp_path, con)
     stage_extract(con, spec, later, spec.landing.extract_path(landing, later))
     mark_accepted(con, spec.name, later, False)  # e.g. duplicate record ids
     build_staged_records(con, [spec])
-    assert con.execute("SELECT DISTINCT extract_date FROM staged_records").fetchall() == [(DAY,)]
+    assert con.execute("SELECT DISTINCT extract_date, is_current FROM staged_records").fetchall() == [(DAY, True)]
 
 
 @pytest.mark.parametrize("bad", ["{not json", "[1, 2]"])

@@ -24,12 +24,14 @@ SPECS = load_registry()
 @dg.asset(group_name="standardise", kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[spec.name for spec in SPECS],
           metadata={"dagster/table_name": "staged_records"})
 def staged_records(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Every source's latest accepted extract (no ERROR check failed), unioned in the canonical schema."""
+    """Latest version of every record in an accepted extract (no ERROR check failed), all sources, with
+    first_seen, last_seen and is_current."""
     with warehouse.get_connection() as con:
         build_staged_records(con, SPECS)
-        rows = con.execute("""SELECT source_system, any_value(extract_date)::VARCHAR, count(*)
+        rows = con.execute("""SELECT source_system, max(last_seen)::VARCHAR, count(*), count(*) FILTER (is_current)
                               FROM staged_records GROUP BY 1 ORDER BY 1""").fetchall()
-    table = "| source | extract | records |\n|---|---|---:|\n" + "\n".join(f"| {s} | {d} | {n} |" for s, d, n in rows)
+    table = ("| source | latest extract | records | current |\n|---|---|---:|---:|\n"
+             + "\n".join(f"| {s} | {d} | {n} | {c} |" for s, d, n, c in rows))
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(r[2] for r in rows),
                                           "sources_included": len(rows), "by_source": dg.MetadataValue.md(table)})
 

@@ -1,0 +1,124 @@
+"""Cluster linked records into residents without letting weak evidence bridge two people.
+
+Plain connected components over pairs above a threshold chain a household into one person: a council
+tax record with no date of birth links father and son alike. Here links are taken strongest first and two
+clusters are joined only if the result would not hold conflicting strong identifiers (two different NHS
+or NI numbers, dates of birth that differ by more than a typo) nor a pair a reviewer said are different
+people. A weakly identified record therefore attaches to the person its strongest link points to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass
+class Evidence:
+    """The strong identifiers a cluster holds (sets of distinct values)."""
+
+    nhs: set[str] = field(default_factory=set)
+    ni: set[str] = field(default_factory=set)
+    dobs: set[date] = field(default_factory=set)
+
+
+def _edit_distance_at_most_one(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def dobs_compatible(a: date, b: date, max_edit: int = 1) -> bool:
+    """Could two recorded dates of birth be one person's? Equal, day/month swapped, or a one-character typo."""
+    if a == b or (a.year == b.year and a.month == b.day and a.day == b.month):
+        return True
+    return max_edit >= 1 and _edit_distance_at_most_one(a.isoformat(), b.isoformat())
+
+
+@dataclass
+class ConflictRules:
+    nhs_number: bool = True
+    ni_number: bool = True
+    dob_max_edit_distance: int = 1
+
+    def conflict(self, a: Evidence, b: Evidence) -> str | None:
+        if self.nhs_number and a.nhs and b.nhs and a.nhs != b.nhs:
+            return "nhs_number"
+        if self.ni_number and a.ni and b.ni and a.ni != b.ni:
+            return "ni_number"
+        if a.dobs and b.dobs and not all(dobs_compatible(x, y, self.dob_max_edit_distance)
+                                         for x in a.dobs for y in b.dobs):
+            return "dob"
+        return None
+
+
+@dataclass
+class ClusterResult:
+    cluster_of: dict[str, str]  # record -> cluster key (the smallest record id in the cluster)
+    attached_by: dict[str, tuple[float, str]]  # record -> (probability, how) of the link that joined it
+    refused: dict[str, int]  # conflict kind -> links refused
+
+
+def cluster(records: dict[str, Evidence], links: list[tuple[str, str, float, str]],
+            cannot_link: set[frozenset[str]] = frozenset(), rules: ConflictRules | None = None) -> ClusterResult:
+    """Greedy constrained clustering.
+
+    records: every record id with its strong identifiers (records with no links become singletons).
+    links: (id_a, id_b, probability, how) with how in {model, rule, reviewer}; reviewer links go first.
+    cannot_link: pairs a reviewer judged to be different people.
+    """
+    rules = rules or ConflictRules()
+    parent = {r: r for r in records}
+    evidence = {r: Evidence(set(e.nhs), set(e.ni), set(e.dobs)) for r, e in records.items()}
+    members = {r: [r] for r in records}
+    apart: dict[str, set[str]] = {}
+    for pair in cannot_link:
+        a, b = tuple(pair)
+        apart.setdefault(a, set()).add(b)
+        apart.setdefault(b, set()).add(a)
+    attached: dict[str, tuple[float, str]] = {}
+    refused: dict[str, int] = {}
+
+    def find(x: str) -> str:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    order = sorted(links, key=lambda link: (link[3] != "reviewer", -link[2], link[0], link[1]))
+    for a, b, probability, how in order:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        small, big = (ra, rb) if len(members[ra]) <= len(members[rb]) else (rb, ra)
+        kind = rules.conflict(evidence[small], evidence[big])
+        if kind is None and apart and any(find(o) == big for m in members[small] for o in apart.get(m, ())):
+            kind = "reviewer"
+        if kind is not None:
+            refused[kind] = refused.get(kind, 0) + 1
+            continue
+        parent[small] = big
+        members[big] += members.pop(small)
+        e, s = evidence[big], evidence.pop(small)
+        e.nhs |= s.nhs
+        e.ni |= s.ni
+        e.dobs |= s.dobs
+        for record in (a, b):
+            attached[record] = max(attached.get(record, (0.0, how)), (probability, how))
+
+    cluster_of = {}
+    for root, group in members.items():
+        key = min(group)
+        for record in group:
+            cluster_of[record] = key
+    return ClusterResult(cluster_of, attached, refused)
