@@ -1,7 +1,8 @@
 """Run the asset graph headless on the project's Dagster instance (what `make demo` does).
 
 Each landed extract date is one run of `ingest_sources` for the sources that have an extract that day
-(oldest first, as the landing sensor would), then one run of `build_index`. Runs are recorded on the
+(oldest first, as the landing sensor would), then `train_resolution_model` if no model has been trained
+yet, then one run of `build_index`. Runs are recorded on the
 instance, so `make ui` shows them afterwards.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from resident_index import settings
+from resident_index.resolution.splink_model import MODEL_FILE
 from resident_index.sources.landing import extract_dates
 from resident_index.sources.spec import load_registry
 
@@ -32,9 +34,15 @@ def run_all() -> list[str]:
                                            raise_on_error=False)
         failures += [f"ingest {day}: {e.step_key}: {e.event_specific_data.error.message.strip()}"
                      for e in result.all_events if e.is_step_failure]
-    result = defs.resolve_job_def("build_index").execute_in_process(instance=instance, raise_on_error=False)
-    failures += [f"build_index: {e.step_key}: {e.event_specific_data.error.message.strip()}"
-                 for e in result.all_events if e.is_step_failure]
+    jobs = ["build_index"]
+    if not (settings.models_dir() / MODEL_FILE).exists():
+        jobs.insert(0, "train_resolution_model")  # a fresh council has no model yet
+    for job in jobs:
+        result = defs.resolve_job_def(job).execute_in_process(instance=instance, raise_on_error=False)
+        failures += [f"{job}: {e.step_key}: {e.event_specific_data.error.message.strip()}"
+                     for e in result.all_events if e.is_step_failure]
+        if failures:
+            break
     return failures
 
 

@@ -15,7 +15,7 @@ MODEL_YAML = Path(__file__).with_name("model.yaml")
 MODEL_FILE = "resident_model.json"
 
 
-def config() -> dict:
+def model_config() -> dict:
     return yaml.safe_load(MODEL_YAML.read_text(encoding="utf-8"))
 
 
@@ -92,7 +92,7 @@ def settings(cfg: dict | None = None):
     """Untrained SettingsCreator built from model.yaml."""
     from splink import SettingsCreator, block_on  # noqa: F401  (block_on kept for readers)
 
-    cfg = cfg or config()
+    cfg = cfg or model_config()
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",

@@ -1,0 +1,138 @@
+"""Entity resolution: one persistent resident ID for every record across all systems.
+
+resolution_input -> resolution_model (trained only by the train_resolution_model job)
+                 -> resolution_pairs -> resident_crosswalk -> review_queue
+"""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from resident_index.defs.partitions import WAREHOUSE_POOL
+from resident_index.resolution.linker import scratch_connection
+from resident_index.resolution.pairs import score_pairs
+from resident_index.resolution.resolve import ensure_state, resolve
+from resident_index.resolution.splink_model import MODEL_FILE, model_config
+from resident_index.settings import models_dir, truth_dir
+
+SQL = Path(__file__).resolve().parents[2] / "resolution"
+GROUP = "resolution"
+
+
+def _run_sql(con, name: str, **params) -> None:
+    con.execute((SQL / name).read_text(encoding="utf-8"), params or None)
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=["person_records"],
+          metadata={"dagster/table_name": "resolution_input"})
+def resolution_input(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Every staged record with the keys the model blocks and compares on (one row per record)."""
+    with warehouse.get_connection() as con:
+        _run_sql(con, "prepare.sql")
+        n, with_dob, with_nhs = con.execute(
+            "SELECT count(*), count(dob), count(nhs_number) FROM resolution_input").fetchone()
+    return dg.MaterializeResult(metadata={"dagster/row_count": n, "with_dob": with_dob, "with_nhs_number": with_nhs})
+
+
+@dg.asset(group_name=GROUP, kinds={"splink"}, pool=WAREHOUSE_POOL, deps=[resolution_input],
+          metadata={"file": f"models/{MODEL_FILE}"})
+def resolution_model(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """The Splink model: u by random sampling, m by EM over several blocking rules (model.yaml).
+
+    Trained only by the train_resolution_model job; prediction reuses the saved JSON.
+    """
+    from resident_index.resolution.training import train
+
+    with warehouse.get_connection() as con:
+        mem = scratch_connection(con, {"resolution_input": "SELECT * FROM resolution_input"})
+    meta = train(mem, models_dir())
+    mem.close()
+    return dg.MaterializeResult(metadata={
+        **{k: v for k, v in meta.items() if k not in ("model", "chart")},
+        "model": dg.MetadataValue.path(meta["model"]),
+        "match_weights_chart": dg.MetadataValue.url(f"file://{meta['chart']}"),
+    })
+
+
+class PairsConfig(dg.Config):
+    full_rebuild: bool = False  # rescore every pair, not only new and changed records
+
+
+@dg.asset(group_name=GROUP, kinds={"splink", "duckdb"}, pool=WAREHOUSE_POOL, deps=[resolution_input, resolution_model],
+          metadata={"dagster/table_name": "resolution_pairs"})
+def resolution_pairs(config: PairsConfig, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Scored pairs above the review threshold. Incremental: only new or changed records are scored,
+    against everyone, unless the model changed or a full rebuild is asked for (config full_rebuild)."""
+    cfg = model_config()
+    with warehouse.get_connection() as con:
+        figures = score_pairs(con, models_dir() / MODEL_FILE, cfg, full_rebuild=config.full_rebuild)
+        above = con.execute("SELECT count(*) FILTER (match_probability >= ?) FROM resolution_pairs",
+                            [cfg["link_threshold"]]).fetchone()[0]
+    per_rule = figures.pop("comparisons_per_blocking_rule", None)
+    meta = {**figures, "dagster/row_count": figures["pairs"], "pairs_above_link_threshold": above}
+    if per_rule:
+        meta["comparisons_per_blocking_rule"] = dg.MetadataValue.md(
+            "| blocking rule | comparisons |\n|---|---:|\n"
+            + "\n".join(f"| `{r['rule']}` | {r['comparisons']:,} |" for r in per_rule))
+        meta["comparisons"] = sum(r["comparisons"] for r in per_rule)
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[resolution_pairs],
+          metadata={"dagster/table_name": "resident_crosswalk"})
+def resident_crosswalk(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Every staged record exactly once, with its persistent resident ID, how it was linked
+    (model | rule | reviewer) and when it was first and last seen. ID changes go to resident_id_history."""
+    with warehouse.get_connection() as con:
+        figures = resolve(con, model_config(), context.run_id)
+        per_source = con.execute("""SELECT source_system, count(*), count(DISTINCT resident_id)
+                                    FROM resident_crosswalk GROUP BY 1 ORDER BY 1""").fetchall()
+    table = "| source | records | residents |\n|---|---:|---:|\n" + "\n".join(
+        f"| {s} | {n} | {r} |" for s, n, r in per_source)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": figures["records"], "residents": figures["residents"], "links": figures["links"],
+        "id_events": dg.MetadataValue.json(figures["id_events"]),
+        "links_refused_by_conflict": dg.MetadataValue.json(figures["links_refused_by_conflict"]),
+        "by_source": dg.MetadataValue.md(table)})
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[resident_crosswalk],
+          metadata={"dagster/table_name": "review_queue"})
+def review_queue(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Pairs for a person to judge (`resident-index review`): uncertain matches, and strong matches
+    kept apart by conflicting identifiers. Verdicts go to review_decisions and bind every later run."""
+    cfg = model_config()
+    with warehouse.get_connection() as con:
+        ensure_state(con)
+        _run_sql(con, "review_queue.sql", link_threshold=cfg["link_threshold"],
+                 review_threshold=cfg["review_threshold"])
+        reasons = con.execute("SELECT reason, count(*) FROM review_queue GROUP BY 1").fetchall()
+        decisions = con.execute("SELECT count(*) FROM review_decisions").fetchone()[0]
+    return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in reasons),
+                                          **{r: n for r, n in reasons}, "decisions_so_far": decisions})
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[resident_crosswalk],
+          metadata={"dagster/table_name": "resolution_evaluation"})
+def resolution_evaluation(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Accuracy against the synthetic council's ground truth (data/truth), which nothing else reads:
+    pairwise and B-cubed precision, recall and F1, by source pair, and wrongly merged hard cases."""
+    from resident_index.resolution.evaluate import evaluate, markdown, source_pair_markdown
+
+    if not (truth_dir() / "records.csv").exists():
+        return dg.MaterializeResult(metadata={"evaluated": False,
+                                              "note": f"no ground truth at {truth_dir()}: a real council has none"})
+    with warehouse.get_connection() as con:
+        result = evaluate(con, truth_dir())
+        con.execute("CREATE OR REPLACE TABLE resolution_evaluation AS SELECT ?::JSON AS result, now() AS at",
+                    [json.dumps(result)])
+    pw = result["pairwise"]
+    return dg.MaterializeResult(metadata={
+        "evaluated": True, "records_evaluated": result["records_evaluated"],
+        "pairwise_precision": round(pw["precision"], 4), "pairwise_recall": round(pw["recall"], 4),
+        "pairwise_f1": round(pw["f1"], 4), "bcubed_f1": round(result["bcubed"]["f1"], 4),
+        "summary": dg.MetadataValue.md(markdown(result)),
+        "by_source_pair": dg.MetadataValue.md(source_pair_markdown(result)),
+    })

@@ -1,0 +1,61 @@
+"""The reviewer's side: the next pair to look at, and recording a verdict that later runs obey."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from resident_index.resolution.resolve import ensure_state
+
+FIELDS = ("source", "name", "dob", "address", "postcode", "uprn", "nhs_number", "ni_number", "resident_id")
+
+
+def next_pair(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The most likely undecided pair in the queue (decisions made since the queue was built are skipped)."""
+    ensure_state(con)
+    row = con.execute("""
+        SELECT * FROM review_queue q
+        WHERE NOT EXISTS (SELECT 1 FROM review_decisions d
+                          WHERE least(d.unique_id_l, d.unique_id_r) = q.unique_id_l
+                            AND greatest(d.unique_id_l, d.unique_id_r) = q.unique_id_r)
+        LIMIT 1""").fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in con.description], row))
+
+
+def remaining(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("""SELECT count(*) FROM review_queue q WHERE NOT EXISTS (
+                            SELECT 1 FROM review_decisions d
+                            WHERE least(d.unique_id_l, d.unique_id_r) = q.unique_id_l
+                              AND greatest(d.unique_id_l, d.unique_id_r) = q.unique_id_r)""").fetchone()[0]
+
+
+def render(pair: dict) -> str:
+    """Both records side by side, then what each field contributed to the match weight."""
+    width = max(len(str(pair.get(f"{f}_l") or "")) for f in FIELDS) + 2
+    lines = [f"{pair['reason']}: match probability {pair['match_probability']} (weight {pair['match_weight']})", "",
+             f"{'':<12}{pair['unique_id_l']:<{width}}{pair['unique_id_r']}"]
+    for f in FIELDS:
+        left, right = pair.get(f"{f}_l"), pair.get(f"{f}_r")
+        mark = "" if left == right else "  *"
+        lines.append(f"{f:<12}{str(left if left is not None else '-'):<{width}}{right if right is not None else '-'}{mark}")
+    lines += ["", "match weight by field (positive: evidence of the same person):"]
+    breakdown = pair["breakdown"] if isinstance(pair["breakdown"], dict) else json.loads(pair["breakdown"])
+    for field, part in breakdown.items():
+        weight = part.get("weight")
+        lines.append(f"  {field:<12}{'' if weight is None else f'{weight:+.2f}':>8}")
+    return "\n".join(lines)
+
+
+def record_verdict(con: duckdb.DuckDBPyConnection, left: str, right: str, verdict: str, reviewer: str,
+                   note: str | None = None) -> None:
+    if verdict not in ("same", "different"):
+        raise ValueError("verdict must be 'same' or 'different'")
+    ensure_state(con)
+    known = con.execute("SELECT count(*) FROM resolution_input WHERE unique_id IN (?, ?)", [left, right]).fetchone()[0]
+    if known != 2:
+        raise ValueError(f"unknown record id(s): {left!r}, {right!r} (expected '<source_system>|<record id>')")
+    con.execute("INSERT INTO review_decisions (unique_id_l, unique_id_r, verdict, reviewer, note) VALUES (?, ?, ?, ?, ?)",
+                [min(left, right), max(left, right), verdict, reviewer, note])
