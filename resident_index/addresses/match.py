@@ -41,7 +41,10 @@ def match_new_addresses(con: duckdb.DuckDBPyConnection, to_match: str, llpg_sha2
         ANTI JOIN address_match_cache c ON c.address = t.address AND c.postcode IS NOT DISTINCT FROM t.postcode
     """)
     new = con.execute("SELECT count(*) FROM _new_addresses").fetchone()[0]
-    if new:
+    if new and not con.execute("SELECT count(*) FROM llpg").fetchone()[0]:
+        con.execute("""INSERT INTO address_match_cache SELECT address, postcode_key, ?, NULL, NULL, NULL,
+                       'no gazetteer loaded', false FROM _new_addresses""", [llpg_sha256])
+    elif new:
         from uk_address_matcher import AddressMatcher  # heavy import, only when there is work
 
         canonical = con.sql("SELECT uprn AS unique_id, address_text AS address_concat, postcode FROM llpg")

@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS review_decisions (
     reviewer VARCHAR, note VARCHAR, decided_at TIMESTAMP DEFAULT current_timestamp
 );
 CREATE TABLE IF NOT EXISTS resident_id_history (
-    run_id VARCHAR, at TIMESTAMP, event VARCHAR, resident_id VARCHAR, related_id VARCHAR, records BIGINT
+    run_id VARCHAR, recorded_at TIMESTAMP, event VARCHAR, resident_id VARCHAR, related_id VARCHAR, records BIGINT
 );
 CREATE TABLE IF NOT EXISTS resident_crosswalk (
     source_system VARCHAR, source_record_id VARCHAR, resident_id VARCHAR, match_probability DOUBLE,
@@ -87,7 +87,7 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str) -> dict:
     if assignment.events:
         event, resident, related, records = (list(c) for c in zip(*assignment.events))
         con.register("_events", pa.table({
-            "run_id": pa.array([run_id] * len(event), pa.string()), "at": pa.array([now] * len(event), pa.timestamp("us")),
+            "run_id": pa.array([run_id] * len(event), pa.string()), "recorded_at": pa.array([now] * len(event), pa.timestamp("us")),
             "event": event, "resident_id": resident, "related_id": pa.array(related, pa.string()),
             "records": pa.array(records, pa.int64())}))
         con.execute("INSERT INTO resident_id_history SELECT * FROM _events")

@@ -25,7 +25,13 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
     model.training.estimate_probability_two_random_records_match(
         list(training["deterministic_rules"]), recall=training["deterministic_recall"])
     model.training.estimate_u_using_random_sampling(max_pairs=training["u_max_pairs"], seed=training["seed"])
+    skipped = []
     for rule in training["em_blocking_rules"]:
+        # a rule no pair satisfies (a council with no UPRNs, say) is skipped: Splink would fail on it, and a
+        # failed session leaves the model without the comparisons it had set aside
+        if not _has_pairs(mem, rule):
+            skipped.append(rule)
+            continue
         model.training.estimate_parameters_using_expectation_maximisation(rule)
     models_dir.mkdir(parents=True, exist_ok=True)
     model_path = models_dir / MODEL_FILE
@@ -40,9 +46,15 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
         "probability_two_random_records_match": json.loads(model_path.read_text())[
             "probability_two_random_records_match"],
         "u_max_pairs": training["u_max_pairs"],
-        "em_blocking_rules": training["em_blocking_rules"],
+        "em_blocking_rules": [r for r in training["em_blocking_rules"] if r not in skipped],
+        "em_rules_skipped_no_pairs": skipped,
         "model": str(model_path),
         "chart": str(chart_path),
     }
     (models_dir / "training.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return meta
+
+
+def _has_pairs(mem: duckdb.DuckDBPyConnection, rule: str) -> bool:
+    return mem.execute(f"""SELECT EXISTS (SELECT 1 FROM resolution_input l JOIN resolution_input r
+                                          ON l.unique_id < r.unique_id AND ({rule}))""").fetchone()[0]

@@ -126,7 +126,7 @@ def resolution_evaluation(warehouse: DuckDBResource) -> dg.MaterializeResult:
                                               "note": f"no ground truth at {truth_dir()}: a real council has none"})
     with warehouse.get_connection() as con:
         result = evaluate(con, truth_dir())
-        con.execute("CREATE OR REPLACE TABLE resolution_evaluation AS SELECT ?::JSON AS result, now() AS at",
+        con.execute("CREATE OR REPLACE TABLE resolution_evaluation AS SELECT ?::JSON AS result, now() AS evaluated_at",
                     [json.dumps(result)])
     pw = result["pairwise"]
     return dg.MaterializeResult(metadata={
