@@ -5,6 +5,8 @@ tax record with no date of birth links father and son alike. Here links are take
 clusters are joined only if the result would not hold conflicting strong identifiers (two different NHS
 or NI numbers, dates of birth that differ by more than a typo) nor a pair a reviewer said are different
 people. A weakly identified record therefore attaches to the person its strongest link points to.
+A link on which both records share a strong identifier (NHS, NI or shared id) outweighs a difference in
+date of birth: that is a mistyped date, not a second person.
 """
 
 from __future__ import annotations
@@ -49,12 +51,12 @@ class ConflictRules:
     ni_number: bool = True
     dob_max_edit_distance: int = 1
 
-    def conflict(self, a: Evidence, b: Evidence) -> str | None:
+    def conflict(self, a: Evidence, b: Evidence, strong_link: bool = False) -> str | None:
         if self.nhs_number and a.nhs and b.nhs and a.nhs != b.nhs:
             return "nhs_number"
         if self.ni_number and a.ni and b.ni and a.ni != b.ni:
             return "ni_number"
-        if a.dobs and b.dobs and not all(dobs_compatible(x, y, self.dob_max_edit_distance)
+        if not strong_link and a.dobs and b.dobs and not all(dobs_compatible(x, y, self.dob_max_edit_distance)
                                          for x in a.dobs for y in b.dobs):
             return "dob"
         return None
@@ -67,12 +69,16 @@ class ClusterResult:
     refused: dict[str, int]  # conflict kind -> links refused
 
 
-def cluster(records: dict[str, Evidence], links: list[tuple[str, str, float, str]],
+Link = tuple[str, str, float, str, bool]  # (record a, record b, probability, how, share a strong identifier)
+
+
+def cluster(records: dict[str, Evidence], links: list[Link],
             cannot_link: set[frozenset[str]] = frozenset(), rules: ConflictRules | None = None) -> ClusterResult:
     """Greedy constrained clustering.
 
     records: every record id with its strong identifiers (records with no links become singletons).
-    links: (id_a, id_b, probability, how) with how in {model, rule, reviewer}; reviewer links go first.
+    links: (id_a, id_b, probability, how, strong) with how in {model, rule, reviewer}; reviewer links go
+        first; strong means the two records share an NHS, NI or shared id.
     cannot_link: pairs a reviewer judged to be different people.
     """
     rules = rules or ConflictRules()
@@ -96,12 +102,12 @@ def cluster(records: dict[str, Evidence], links: list[tuple[str, str, float, str
         return root
 
     order = sorted(links, key=lambda link: (link[3] != "reviewer", -link[2], link[0], link[1]))
-    for a, b, probability, how in order:
+    for a, b, probability, how, strong in order:
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
         small, big = (ra, rb) if len(members[ra]) <= len(members[rb]) else (rb, ra)
-        kind = rules.conflict(evidence[small], evidence[big])
+        kind = rules.conflict(evidence[small], evidence[big], strong_link=strong or how == "reviewer")
         if kind is None and apart and any(find(o) == big for m in members[small] for o in apart.get(m, ())):
             kind = "reviewer"
         if kind is not None:

@@ -15,7 +15,7 @@ import duckdb
 from resident_index.resolution.linker import linker
 from resident_index.resolution.splink_model import comparisons
 
-TF_COLUMNS = ("forename", "surname", "uprn")
+TF_COLUMNS = {"forename": "forename", "surname": "surname", "address": "uprn"}  # comparison -> tf column
 
 
 def comparison_names() -> list[str]:
@@ -57,7 +57,7 @@ def predict_changed(mem: duckdb.DuckDBPyConnection, settings: dict, review_thres
                     blocking_rules: list[str]) -> None:
     """Table `pairs` in `mem`: pairs of the records in table `changed_records` with anyone."""
     model = linker(mem, settings)
-    for column in TF_COLUMNS:
+    for column in TF_COLUMNS.values():
         model.table_management.compute_tf_table(column)
     found = model.inference.find_matches_to_new_records(
         "changed_records", blocking_rules=blocking_rules,

@@ -16,10 +16,12 @@ SELECT
     CASE WHEN postcode_valid THEN left(postcode, length(postcode) - 2) END AS postcode_sector,
     CASE WHEN postcode_valid THEN split_part(postcode, ' ', 1) END AS postcode_district,
     uprn,
+    address,
     nhs_number,
     left(ni_number, 8) AS ni8,
+    shared_id,
     email,
     coalesce(mobile, phone) AS phone,
-    md5(concat_ws('|', forename, surname, previous_surname, dob, postcode, uprn, nhs_number, ni_number,
+    md5(concat_ws('|', forename, surname, previous_surname, dob, postcode, uprn, address, nhs_number, ni_number, shared_id,
                   email, mobile, phone)) AS fingerprint
 FROM person_records;

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import duckdb
 import pyarrow as pa
 
-from resident_index.resolution.clustering import ConflictRules, Evidence, cluster
+from resident_index.resolution.clustering import ConflictRules, Evidence, Link, cluster
 from resident_index.resolution.identity import assign_ids, id_number
 
 STATE_DDL = """
@@ -34,14 +34,21 @@ def ensure_state(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(STATE_DDL)
 
 
-def _links(con: duckdb.DuckDBPyConnection, cfg: dict) -> list[tuple[str, str, float, str]]:
-    links = con.execute("""SELECT unique_id_l, unique_id_r, match_probability, 'model' FROM resolution_pairs
-                           WHERE match_probability >= ?""", [cfg["link_threshold"]]).fetchall()
+STRONG = ("(l.nhs_number = r.nhs_number OR l.ni8 = r.ni8 OR l.shared_id = r.shared_id) IS TRUE")
+
+
+def _links(con: duckdb.DuckDBPyConnection, cfg: dict) -> list[Link]:
+    """Model links above the link threshold, deterministic rule links, and reviewers' 'same' verdicts."""
+    links = con.execute(f"""SELECT p.unique_id_l, p.unique_id_r, p.match_probability, 'model', {STRONG}
+                            FROM resolution_pairs p
+                            JOIN resolution_input l ON l.unique_id = p.unique_id_l
+                            JOIN resolution_input r ON r.unique_id = p.unique_id_r
+                            WHERE p.match_probability >= ?""", [cfg["link_threshold"]]).fetchall()
     for rule in cfg.get("link_rules", []):
-        links += con.execute(f"""SELECT l.unique_id, r.unique_id, 1.0, 'rule'
+        links += con.execute(f"""SELECT l.unique_id, r.unique_id, 1.0, 'rule', {STRONG}
                                  FROM resolution_input l JOIN resolution_input r
                                    ON l.unique_id < r.unique_id AND ({rule})""").fetchall()
-    links += con.execute("""SELECT unique_id_l, unique_id_r, 1.0, 'reviewer' FROM latest_decisions
+    links += con.execute("""SELECT unique_id_l, unique_id_r, 1.0, 'reviewer', true FROM latest_decisions
                             WHERE verdict = 'same'""").fetchall()
     return links
 

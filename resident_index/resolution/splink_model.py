@@ -19,10 +19,11 @@ def model_config() -> dict:
     return yaml.safe_load(MODEL_YAML.read_text(encoding="utf-8"))
 
 
-def _custom(sql: str, label: str):
+def _custom(sql: str, label: str, is_null: bool = False):
     import splink.comparison_level_library as cll
 
-    return cll.CustomLevel(sql, label_for_charts=label)
+    level = cll.CustomLevel(sql, label_for_charts=label)
+    return level.configure(is_null_level=True) if is_null else level
 
 
 def comparisons() -> list:
@@ -75,14 +76,26 @@ def comparisons() -> list:
             cll.ElseLevel(),
         ],
     )
+    address = cl.CustomComparison(
+        output_column_name="address",
+        comparison_levels=[
+            _custom("(uprn_l IS NULL OR uprn_r IS NULL) AND (address_l IS NULL OR address_r IS NULL)", "null",
+                    is_null=True),
+            cll.ExactMatchLevel("uprn").configure(tf_adjustment_column="uprn"),
+            cll.JaroWinklerLevel("address", 0.92),
+            cll.JaroWinklerLevel("address", 0.8),
+            cll.ElseLevel(),
+        ],
+    )
     return [
         forename,
         surname,
         dob,
-        cl.ExactMatch("uprn").configure(term_frequency_adjustments=True),
+        address,
         postcode,
         cl.ExactMatch("nhs_number"),
         cl.ExactMatch("ni8"),
+        cl.ExactMatch("shared_id"),
         cl.ExactMatch("email"),
         cl.ExactMatch("phone"),
     ]

@@ -27,6 +27,7 @@ CANONICAL_FIELDS = (
     "sex",
     "nhs_number",
     "ni_number",
+    "shared_id",  # another identifier several systems hold for the person (a pupil number, say)
     "phone",
     "mobile",
     "email",

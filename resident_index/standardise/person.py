@@ -99,6 +99,7 @@ def standardise(raw: pl.DataFrame, spec: SourceSpec, extract_date: date) -> pl.D
         "sex": sex,
         "nhs_number": nhs["nhs_number"], "nhs_valid": nhs["nhs_valid"],
         "ni_number": ni["ni_number"], "ni_valid": ni["ni_valid"],
+        "shared_id": _column(raw, spec, "shared_id").str.to_uppercase().str.replace_all(r"[\s-]", "").replace("", None),
         "phone": phone["phone"], "mobile": mobile["phone"], "email": email["email"],
         "address": addresses.clean_address(address),
         "postcode": postcode["postcode"], "postcode_valid": postcode["postcode_valid"],

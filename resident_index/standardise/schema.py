@@ -28,6 +28,7 @@ CANONICAL_SCHEMA: dict[str, tuple[str, pl.DataType, str]] = {
     "nhs_valid": ("BOOLEAN", pl.Boolean, "null when the source gave none, false when it failed the check"),
     "ni_number": ("VARCHAR", pl.Utf8, "National Insurance number passing HMRC's format rules"),
     "ni_valid": ("BOOLEAN", pl.Boolean, "null when the source gave none"),
+    "shared_id": ("VARCHAR", pl.Utf8, "another identifier other systems hold too (e.g. a pupil number), upper case"),
     "phone": ("VARCHAR", pl.Utf8, "landline or main phone in E.164 (+44...)"),
     "mobile": ("VARCHAR", pl.Utf8, "mobile in E.164"),
     "email": ("VARCHAR", pl.Utf8, "lower-cased email"),

@@ -11,7 +11,7 @@ NO_DOB = Evidence()
 
 def test_a_record_without_dob_attaches_to_the_stronger_link_and_does_not_chain_father_and_son():
     records = {"nhs|father": FATHER, "nhs|son": SON, "ctax|john": NO_DOB}
-    links = [("ctax|john", "nhs|father", 0.995, "model"), ("ctax|john", "nhs|son", 0.993, "model")]
+    links = [("ctax|john", "nhs|father", 0.995, "model", False), ("ctax|john", "nhs|son", 0.993, "model", False)]
     result = cluster(records, links)
     assert result.cluster_of["ctax|john"] == result.cluster_of["nhs|father"]
     assert result.cluster_of["nhs|son"] != result.cluster_of["nhs|father"]
@@ -20,7 +20,7 @@ def test_a_record_without_dob_attaches_to_the_stronger_link_and_does_not_chain_f
 
 def test_two_different_nhs_numbers_are_never_one_resident():
     records = {"a": Evidence(nhs={"9434765919"}), "b": Evidence(nhs={"9434765870"}), "c": NO_DOB}
-    result = cluster(records, [("a", "c", 0.999, "model"), ("b", "c", 0.998, "model")])
+    result = cluster(records, [("a", "c", 0.999, "model", False), ("b", "c", 0.998, "model", False)])
     assert result.cluster_of["a"] == result.cluster_of["c"] != result.cluster_of["b"]
     assert result.refused == {"nhs_number": 1}
 
@@ -30,12 +30,12 @@ def test_typos_and_day_month_swaps_in_dob_are_one_person():
     assert dobs_compatible(date(1980, 3, 4), date(1981, 3, 4))  # one character
     assert not dobs_compatible(date(1980, 3, 4), date(1975, 9, 21))
     records = {"a": Evidence(dobs={date(1980, 3, 4)}), "b": Evidence(dobs={date(1980, 4, 3)})}
-    assert len(set(cluster(records, [("a", "b", 0.99, "model")]).cluster_of.values())) == 1
+    assert len(set(cluster(records, [("a", "b", 0.99, "model", False)]).cluster_of.values())) == 1
 
 
 def test_a_reviewers_not_the_same_verdict_splits_what_the_model_links():
     records = {"a": NO_DOB, "b": NO_DOB, "c": NO_DOB}
-    links = [("a", "b", 0.999, "model"), ("b", "c", 0.999, "model")]
+    links = [("a", "b", 0.999, "model", False), ("b", "c", 0.999, "model", False)]
     assert len(set(cluster(records, links).cluster_of.values())) == 1
     split = cluster(records, links, cannot_link={frozenset({"a", "c"})})
     assert len(set(split.cluster_of.values())) == 2 and split.refused == {"reviewer": 1}
@@ -43,7 +43,7 @@ def test_a_reviewers_not_the_same_verdict_splits_what_the_model_links():
 
 def test_a_reviewers_same_person_verdict_goes_first():
     records = {"a": Evidence(ni={"AB123456"}), "b": NO_DOB, "c": Evidence(ni={"CD654321"})}
-    links = [("b", "c", 0.999, "model"), ("a", "b", 0.5, "reviewer")]
+    links = [("b", "c", 0.999, "model", False), ("a", "b", 0.5, "reviewer", False)]
     result = cluster(records, links)
     assert result.cluster_of["a"] == result.cluster_of["b"] != result.cluster_of["c"]
     assert result.attached_by["a"] == (0.5, "reviewer")
@@ -51,11 +51,18 @@ def test_a_reviewers_same_person_verdict_goes_first():
 
 def test_conflict_rules_can_be_relaxed():
     records = {"a": Evidence(ni={"AB123456"}), "b": Evidence(ni={"AB123457"})}
-    relaxed = cluster(records, [("a", "b", 0.99, "model")], rules=ConflictRules(ni_number=False))
+    relaxed = cluster(records, [("a", "b", 0.99, "model", False)], rules=ConflictRules(ni_number=False))
     assert len(set(relaxed.cluster_of.values())) == 1
 
 
 def test_result_is_deterministic_whatever_the_input_order():
     records = {x: NO_DOB for x in "abcdef"}
-    links = [("a", "b", 0.99, "model"), ("c", "d", 0.99, "model"), ("b", "c", 0.98, "model")]
+    links = [("a", "b", 0.99, "model", False), ("c", "d", 0.99, "model", False), ("b", "c", 0.98, "model", False)]
     assert cluster(records, links).cluster_of == cluster(records, list(reversed(links))).cluster_of
+
+
+def test_a_shared_strong_identifier_outweighs_a_mistyped_date_of_birth():
+    records = {"nhs|1": Evidence(nhs={"9434765919"}, dobs={date(1971, 5, 24)}),
+               "asc|7": Evidence(nhs={"9434765919"}, dobs={date(1952, 11, 3)})}
+    assert len(set(cluster(records, [("nhs|1", "asc|7", 0.999, "model", True)]).cluster_of.values())) == 1
+    assert len(set(cluster(records, [("nhs|1", "asc|7", 0.999, "model", False)]).cluster_of.values())) == 2
