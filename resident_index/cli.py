@@ -1,4 +1,4 @@
-"""`resident-index`: the command line for data engineers (synth, run, suggest-suite)."""
+"""`resident-index`: the command line (synth, run, suggest-suite, review)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _run(args: argparse.Namespace) -> int:
     from resident_index.pipeline import run_all, summary
 
     started = time.perf_counter()
-    failures = run_all()
+    failures = run_all(full_rebuild=args.full_rebuild)
     print(summary(time.perf_counter() - started))
     for failure in failures:
         print(f"FAILED: {failure}", file=sys.stderr)
@@ -46,6 +46,53 @@ def _suggest_suite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warehouse(read_only: bool = False):
+    import duckdb
+
+    path = settings.warehouse_path()
+    if not path.exists():
+        raise SystemExit(f"{path} does not exist yet: run `make demo` (or `resident-index run`) first")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise SystemExit(f"{path} is busy (a run is writing to it); try again when it finishes\n{exc}") from exc
+
+
+def _review(args: argparse.Namespace) -> int:
+    """Work the review queue: show the next pair, record a verdict; or record one verdict given in full."""
+    import getpass
+
+    from resident_index.resolution import review
+
+    reviewer = args.reviewer or getpass.getuser()
+    con = _warehouse()
+    try:
+        if args.verdict:
+            if not (args.left and args.right):
+                raise SystemExit("--verdict needs --left and --right record ids ('<source_system>|<record id>')")
+            review.record_verdict(con, args.left, args.right, args.verdict, reviewer, args.note)
+            print(f"recorded: {args.left} and {args.right} are {args.verdict} ({reviewer}); "
+                  "it applies from the next build_index run")
+            return 0
+        while (pair := review.next_pair(con)) is not None:
+            print(review.render(pair))
+            print(f"\n{review.remaining(con)} pair(s) left in the queue")
+            answer = input("[s]ame person / [d]ifferent people / s[k]ip / [q]uit: ").strip().lower()
+            if answer in ("q", ""):
+                break
+            if answer == "k":
+                continue
+            if answer in ("s", "d"):
+                verdict = "same" if answer == "s" else "different"
+                review.record_verdict(con, pair["unique_id_l"], pair["unique_id_r"], verdict, reviewer)
+                print(f"recorded: {verdict}\n")
+        else:
+            print("the review queue is empty")
+    finally:
+        con.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="resident-index", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -57,12 +104,21 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_synth)
 
     p = sub.add_parser("run", help="materialise the whole asset graph headless (every landed extract, then the index)")
+    p.add_argument("--full-rebuild", action="store_true", help="rescore all pairs, not only new and changed records")
     p.set_defaults(func=_run)
 
     p = sub.add_parser("suggest-suite", help="write the default Great Expectations suite beside a source's YAML")
     p.add_argument("source")
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=_suggest_suite)
+
+    p = sub.add_parser("review", help="work the matching review queue (verdicts apply from the next run)")
+    p.add_argument("--reviewer", help="your name for the audit trail (default: your login)")
+    p.add_argument("--left", help="record id '<source_system>|<record id>' (with --verdict)")
+    p.add_argument("--right", help="the other record id (with --verdict)")
+    p.add_argument("--verdict", choices=["same", "different"], help="record this verdict without prompting")
+    p.add_argument("--note")
+    p.set_defaults(func=_review)
 
     args = parser.parse_args(argv)
     return args.func(args)

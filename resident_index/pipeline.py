@@ -16,8 +16,11 @@ from resident_index.sources.landing import extract_dates
 from resident_index.sources.spec import load_registry
 
 
-def run_all() -> list[str]:
-    """Materialise everything; returns a line per failed run (empty when all succeeded)."""
+def run_all(full_rebuild: bool = False) -> list[str]:
+    """Materialise everything; returns a line per failed run (empty when all succeeded).
+
+    full_rebuild rescores every pair of records instead of only new and changed ones.
+    """
     settings.use_project_dagster_instance()
     import dagster as dg
 
@@ -38,7 +41,10 @@ def run_all() -> list[str]:
     if not (settings.models_dir() / MODEL_FILE).exists():
         jobs.insert(0, "train_resolution_model")  # a fresh council has no model yet
     for job in jobs:
-        result = defs.resolve_job_def(job).execute_in_process(instance=instance, raise_on_error=False)
+        run_config = ({"ops": {"resolution_pairs": {"config": {"full_rebuild": True}}}}
+                      if job == "build_index" and full_rebuild else None)
+        result = defs.resolve_job_def(job).execute_in_process(instance=instance, run_config=run_config,
+                                                              raise_on_error=False)
         failures += [f"{job}: {e.step_key}: {e.event_specific_data.error.message.strip()}"
                      for e in result.all_events if e.is_step_failure]
         if failures:
@@ -47,19 +53,36 @@ def run_all() -> list[str]:
 
 
 def summary(seconds: float) -> str:
-    """A short account of what was built and where to look."""
+    """A short account of what was built and where to look (only what this run got as far as)."""
+    lines = [f"Resident Index built in {seconds:.0f}s", ""]
+    if not settings.warehouse_path().exists():
+        return "\n".join(lines + ["nothing was built: no warehouse yet"])
     con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
     try:
-        log = con.execute("""SELECT source_system, count(*), sum(rows_landed), sum(rows_staged), sum(rows_quarantined),
-                                    count(*) FILTER (accepted)
-                             FROM landing_log GROUP BY 1 ORDER BY 1""").fetchall()
-        records, with_uprn = con.execute("SELECT count(*), count(uprn) FROM person_records").fetchone()
+        if _has(con, "landing_log"):
+            lines.append(f"{'source':<22}{'extracts':>9}{'landed':>9}{'staged':>9}{'quarant.':>9}{'accepted':>9}")
+            lines += [f"{s:<22}{e:>9}{lnd:>9}{stg:>9}{q:>9}{a:>9}" for s, e, lnd, stg, q, a in con.execute(
+                """SELECT source_system, count(*), sum(rows_landed), sum(rows_staged), sum(rows_quarantined),
+                          count(*) FILTER (accepted) FROM landing_log GROUP BY 1 ORDER BY 1""").fetchall()]
+            lines.append("")
+        if _has(con, "person_records"):
+            records, with_uprn = con.execute("SELECT count(*), count(uprn) FROM person_records").fetchone()
+            lines.append(f"person_records: {records} records, {with_uprn / max(records, 1):.1%} with a UPRN")
+        if _has(con, "review_queue"):
+            residents = con.execute("SELECT count(DISTINCT resident_id) FROM resident_crosswalk").fetchone()[0]
+            queue = con.execute("SELECT count(*) FROM review_queue").fetchone()[0]
+            lines.append(f"resident_crosswalk: {residents} residents; review_queue: {queue} pairs "
+                         "(`resident-index review`)")
+        if _has(con, "resolution_evaluation"):
+            f1, b3 = con.execute("SELECT result->'pairwise'->>'f1', result->'bcubed'->>'f1' "
+                                 "FROM resolution_evaluation").fetchone()
+            lines.append(f"accuracy against the synthetic truth: pairwise F1 {float(f1):.4f}, B-cubed F1 {float(b3):.4f}")
     finally:
         con.close()
-    lines = [f"Resident Index built in {seconds:.0f}s", "",
-             f"{'source':<22}{'extracts':>9}{'landed':>9}{'staged':>9}{'quarant.':>9}{'accepted':>9}"]
-    lines += [f"{s:<22}{e:>9}{lnd:>9}{stg:>9}{q:>9}{a:>9}" for s, e, lnd, stg, q, a in log]
-    lines += ["", f"person_records: {records} current records, {with_uprn / max(records, 1):.1%} with a UPRN",
-              f"warehouse: {settings.warehouse_path()}",
+    lines += [f"warehouse: {settings.warehouse_path()}",
               "explore: `make ui`, then open http://127.0.0.1:3000 (Assets, by group)"]
     return "\n".join(lines)
+
+
+def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0])
