@@ -45,10 +45,10 @@ def _links(con: duckdb.DuckDBPyConnection, cfg: dict) -> list[Link]:
                             JOIN resolution_input r ON r.unique_id = p.unique_id_r
                             WHERE p.match_probability >= ?""", [cfg["link_threshold"]]).fetchall()
     for rule in cfg.get("link_rules", []):
-        links += con.execute(f"""SELECT l.unique_id, r.unique_id, 1.0, 'rule', {STRONG}
+        links += con.execute(f"""SELECT l.unique_id, r.unique_id, 1.0::DOUBLE, 'rule', {STRONG}
                                  FROM resolution_input l JOIN resolution_input r
                                    ON l.unique_id < r.unique_id AND ({rule})""").fetchall()
-    links += con.execute("""SELECT unique_id_l, unique_id_r, 1.0, 'reviewer', true FROM latest_decisions
+    links += con.execute("""SELECT unique_id_l, unique_id_r, 1.0::DOUBLE, 'reviewer', true FROM latest_decisions
                             WHERE verdict = 'same'""").fetchall()
     return links
 

@@ -37,11 +37,13 @@ def _names(raw: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
         parts = names.split_full_name(full, spec.name_order)
         name_raw = full
     else:
-        title_in_forename, forename = names.strip_titles(names.clean_name(_column(raw, spec, "forename")))
+        title_in_forename, forenames = names.strip_titles(names.clean_name(_column(raw, spec, "forename")))
+        # a "Forenames" column holds middle names too: the first is the forename, the rest middle names
+        first = forenames.str.split_exact(" ", 1).struct.rename_fields(["first", "rest"]).struct.unnest()
         parts = pl.DataFrame({
             "title": names.normalise_title(_column(raw, spec, "title")).fill_null(title_in_forename),
-            "forename": forename,
-            "middle_names": names.clean_name(_column(raw, spec, "middle_names")),
+            "forename": first["first"],
+            "middle_names": names.clean_name(_column(raw, spec, "middle_names")).fill_null(first["rest"]),
             "surname": names.clean_name(_column(raw, spec, "surname")),
         })
         name_raw = raw.select(pl.concat_str(

@@ -38,6 +38,14 @@ def test_clean_extract_is_standardised_into_the_canonical_schema(library, con):
     assert counts(con) == (3, 3, 0, "staged")
 
 
+def test_a_forenames_column_is_split_into_forename_and_middle_names(tmp_path, con):
+    rows = [LIBRARY_ROWS[0].replace(",Ann,", ",Maja Aneta,"), LIBRARY_ROWS[1].replace(",Bill,", ",Mrs Jane,")]
+    spec = write_library_source(tmp_path / "reg", tmp_path / "landing", rows=rows)
+    stage_extract(con, spec, DAY, spec.landing.extract_path(tmp_path / "landing", DAY))
+    assert con.execute("""SELECT title, forename, middle_names FROM staging.library_members
+                          ORDER BY source_record_id""").fetchall() == [(None, "MAJA", "ANETA"), ("MRS", "JANE", None)]
+
+
 def test_malformed_row_and_blank_id_are_quarantined_with_row_and_reason(tmp_path, con):
     rows = [LIBRARY_ROWS[0], "L009,Too,Many,01/01/1990,1 A St,B,NB1 2AB,x@y.org,2020-01-01,Central,EXTRA\n",
             ",No,Id,01/01/1990,1 A St,B,NB1 2AB,,2020-01-01,Central\n", LIBRARY_ROWS[1]]
