@@ -6,7 +6,8 @@ clusters are joined only if the result would not hold conflicting strong identif
 or NI numbers, dates of birth that differ by more than a typo) nor a pair a reviewer said are different
 people. A weakly identified record therefore attaches to the person its strongest link points to.
 A link on which both records share a strong identifier (NHS, NI or shared id) outweighs a difference in
-date of birth: that is a mistyped date, not a second person.
+date of birth: that is a mistyped date, not a second person. A record from a system that holds only
+adults cannot join a cluster whose date of birth makes that person too young for it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Evidence:
     nhs: set[str] = field(default_factory=set)
     ni: set[str] = field(default_factory=set)
     dobs: set[date] = field(default_factory=set)
+    latest_dob: date | None = None  # the person was born on or before this (from the systems' minimum ages)
 
 
 def _edit_distance_at_most_one(a: str, b: str) -> bool:
@@ -56,6 +58,9 @@ class ConflictRules:
             return "nhs_number"
         if self.ni_number and a.ni and b.ni and a.ni != b.ni:
             return "ni_number"
+        if (a.latest_dob and any(d > a.latest_dob for d in b.dobs)) or (
+                b.latest_dob and any(d > b.latest_dob for d in a.dobs)):
+            return "age"
         if not strong_link and a.dobs and b.dobs and not all(dobs_compatible(x, y, self.dob_max_edit_distance)
                                          for x in a.dobs for y in b.dobs):
             return "dob"
@@ -83,7 +88,7 @@ def cluster(records: dict[str, Evidence], links: list[Link],
     """
     rules = rules or ConflictRules()
     parent = {r: r for r in records}
-    evidence = {r: Evidence(set(e.nhs), set(e.ni), set(e.dobs)) for r, e in records.items()}
+    evidence = {r: Evidence(set(e.nhs), set(e.ni), set(e.dobs), e.latest_dob) for r, e in records.items()}
     members = {r: [r] for r in records}
     apart: dict[str, set[str]] = {}
     for pair in cannot_link:
@@ -119,6 +124,8 @@ def cluster(records: dict[str, Evidence], links: list[Link],
         e.nhs |= s.nhs
         e.ni |= s.ni
         e.dobs |= s.dobs
+        if s.latest_dob and (e.latest_dob is None or s.latest_dob < e.latest_dob):
+            e.latest_dob = s.latest_dob
         for record in (a, b):
             attached[record] = max(attached.get(record, (0.0, how)), (probability, how))
 

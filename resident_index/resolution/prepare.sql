@@ -1,5 +1,6 @@
 -- The records resolution compares: one row per staged record, with the derived keys the model blocks
--- and compares on. unique_id is "<source_system>|<source_record_id>".
+-- and compares on. unique_id is "<source_system>|<source_record_id>". source_hints (from the registry)
+-- gives each system's minimum age: latest_dob is the latest birth date its record allows.
 CREATE OR REPLACE TABLE resolution_input AS
 SELECT
     source_system || '|' || source_record_id AS unique_id,
@@ -17,11 +18,15 @@ SELECT
     CASE WHEN postcode_valid THEN split_part(postcode, ' ', 1) END AS postcode_district,
     uprn,
     address,
+    list_distinct(list_filter(regexp_split_to_array(address, '[^A-Z0-9]+'), t -> t <> '')) AS address_tokens,
     nhs_number,
     left(ni_number, 8) AS ni8,
     shared_id,
     email,
     coalesce(mobile, phone) AS phone,
+    CASE WHEN h.min_age IS NOT NULL THEN (last_seen - to_years(h.min_age))::DATE END AS latest_dob,
+    coalesce(h.distinct_at_address, false) AS distinct_at_address,
     md5(concat_ws('|', forename, surname, previous_surname, dob, postcode, uprn, address, nhs_number, ni_number, shared_id,
                   email, mobile, phone)) AS fingerprint
-FROM person_records;
+FROM person_records
+LEFT JOIN source_hints h USING (source_system);

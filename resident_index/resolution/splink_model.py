@@ -26,6 +26,14 @@ def _custom(sql: str, label: str, is_null: bool = False):
     return level.configure(is_null_level=True) if is_null else level
 
 
+def _neutral_else():
+    """An else level that weighs nothing (m = u, both fixed): disagreement is no evidence."""
+    import splink.comparison_level_library as cll
+
+    return cll.ElseLevel().configure(m_probability=0.5, u_probability=0.5, fix_m_probability=True,
+                                     fix_u_probability=True, label_for_charts="different (no evidence)")
+
+
 def comparisons() -> list:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
@@ -37,8 +45,8 @@ def comparisons() -> list:
             cll.ExactMatchLevel("forename").configure(tf_adjustment_column="forename"),
             _custom("forename_canonical_l = forename_canonical_r", "same name or nickname"),
             cll.JaroWinklerLevel("forename", 0.9),
-            _custom("(length(forename_l) = 1 OR length(forename_r) = 1) AND forename_initial_l = forename_initial_r",
-                    "initial matches"),
+            _custom("starts_with(forename_l, forename_r) OR starts_with(forename_r, forename_l)",
+                    "initial or shortened form (J / JO / JOHN)"),
             cll.ElseLevel(),
         ],
     )
@@ -66,25 +74,40 @@ def comparisons() -> list:
             cll.ElseLevel(),
         ],
     )
-    postcode = cl.CustomComparison(
-        output_column_name="postcode",
-        comparison_levels=[
-            cll.NullLevel("postcode"),
-            cll.ExactMatchLevel("postcode"),
-            _custom("postcode_sector_l = postcode_sector_r", "same sector"),
-            _custom("postcode_district_l = postcode_district_r", "same district"),
-            cll.ElseLevel(),
-        ],
-    )
+    # where they live, as one comparison: UPRN and postcode say the same thing twice when both agree,
+    # and Fellegi-Sunter would count it twice
     address = cl.CustomComparison(
         output_column_name="address",
         comparison_levels=[
-            _custom("(uprn_l IS NULL OR uprn_r IS NULL) AND (address_l IS NULL OR address_r IS NULL)", "null",
-                    is_null=True),
+            _custom("(uprn_l IS NULL OR uprn_r IS NULL) AND (postcode_l IS NULL OR postcode_r IS NULL) "
+                    "AND (address_l IS NULL OR address_r IS NULL)", "no address to compare", is_null=True),
             cll.ExactMatchLevel("uprn").configure(tf_adjustment_column="uprn"),
-            cll.JaroWinklerLevel("address", 0.92),
-            cll.JaroWinklerLevel("address", 0.8),
+            _custom("postcode_l = postcode_r AND (uprn_l IS NULL OR uprn_r IS NULL) AND (jaro_winkler_similarity("
+                    "address_l, address_r) >= 0.9 OR len(list_intersect(address_tokens_l, address_tokens_r)) >= "
+                    "0.75 * least(len(address_tokens_l), len(address_tokens_r)))",
+                    "same postcode, similar address, a UPRN missing"),
+            _custom("postcode_l = postcode_r", "same postcode"),
+            _custom("(postcode_l IS NULL OR postcode_r IS NULL) AND jaro_winkler_similarity(address_l, address_r) >= 0.92",
+                    "similar address, a postcode missing"),
+            _custom("postcode_sector_l = postcode_sector_r", "same postcode sector"),
             cll.ElseLevel(),
+        ],
+    )
+    # contact details are evidence only when they agree: people use several emails and phones
+    email = cl.CustomComparison(
+        output_column_name="email",
+        comparison_levels=[
+            cll.NullLevel("email"),
+            cll.ExactMatchLevel("email"),
+            _neutral_else(),
+        ],
+    )
+    phone = cl.CustomComparison(
+        output_column_name="phone",
+        comparison_levels=[
+            cll.NullLevel("phone"),
+            cll.ExactMatchLevel("phone"),
+            _neutral_else(),
         ],
     )
     return [
@@ -92,12 +115,11 @@ def comparisons() -> list:
         surname,
         dob,
         address,
-        postcode,
         cl.ExactMatch("nhs_number"),
         cl.ExactMatch("ni8"),
         cl.ExactMatch("shared_id"),
-        cl.ExactMatch("email"),
-        cl.ExactMatch("phone"),
+        email,
+        phone,
     ]
 
 

@@ -69,6 +69,19 @@ class CheckThresholds(BaseModel):
     max_quarantine_rate: float = 0.01  # share of landed rows that could not be staged
 
 
+class MatchingHints(BaseModel):
+    """What the system's rules guarantee about its records, which resolution uses as hard constraints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: everyone in the system is at least this old (council tax payers 18, electors 16 with attainers):
+    #: a record here cannot belong to a younger person
+    min_age: int | None = None
+    #: the system never holds one person twice at one address (the electoral register): two of its
+    #: records at the same UPRN are two people, e.g. a father and son with the same name
+    distinct_at_address: bool = False
+
+
 class SourceSpec(BaseModel):
     """One council system: its extracts, its column mapping, and who is accountable for it."""
 
@@ -93,6 +106,7 @@ class SourceSpec(BaseModel):
     #: the kind of event each record is on a resident's timeline (claim, registration, contact...)
     event_type: str = "record"
     checks: CheckThresholds = Field(default_factory=CheckThresholds)
+    matching: MatchingHints = Field(default_factory=MatchingHints)
     #: path of the Great Expectations suite beside this YAML (set by the loader)
     suite_path: Path | None = None
 

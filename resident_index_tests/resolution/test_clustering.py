@@ -66,3 +66,14 @@ def test_a_shared_strong_identifier_outweighs_a_mistyped_date_of_birth():
                "asc|7": Evidence(nhs={"9434765919"}, dobs={date(1952, 11, 3)})}
     assert len(set(cluster(records, [("nhs|1", "asc|7", 0.999, "model", True)]).cluster_of.values())) == 1
     assert len(set(cluster(records, [("nhs|1", "asc|7", 0.999, "model", False)]).cluster_of.values())) == 2
+
+
+def test_a_record_from_an_adults_only_system_cannot_join_a_child():
+    child = Evidence(dobs={date(2013, 8, 17)})
+    adult = Evidence(dobs={date(1985, 10, 25)})
+    council_tax = Evidence(latest_dob=date(2008, 11, 1))  # liable for council tax: 18 or over
+    records = {"nhs|son": child, "nhs|father": adult, "ctax|1": council_tax}
+    links = [("ctax|1", "nhs|son", 0.999, "model", False), ("ctax|1", "nhs|father", 0.998, "model", False)]
+    result = cluster(records, links)
+    assert result.cluster_of["ctax|1"] == result.cluster_of["nhs|father"] != result.cluster_of["nhs|son"]
+    assert result.refused == {"age": 1}

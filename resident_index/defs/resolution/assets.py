@@ -16,6 +16,7 @@ from resident_index.resolution.pairs import score_pairs
 from resident_index.resolution.resolve import ensure_state, resolve
 from resident_index.resolution.splink_model import MODEL_FILE, model_config
 from resident_index.settings import models_dir, truth_dir
+from resident_index.sources.spec import load_registry
 
 SQL = Path(__file__).resolve().parents[2] / "resolution"
 GROUP = "resolution"
@@ -30,6 +31,11 @@ def _run_sql(con, name: str, **params) -> None:
 def resolution_input(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Every staged record with the keys the model blocks and compares on (one row per record)."""
     with warehouse.get_connection() as con:
+        hints = [(s.name, s.matching.min_age, s.matching.distinct_at_address) for s in load_registry()]
+        con.execute("CREATE OR REPLACE TABLE source_hints (source_system VARCHAR, min_age INTEGER, "
+                    "distinct_at_address BOOLEAN)")
+        if hints:
+            con.executemany("INSERT INTO source_hints VALUES (?, ?, ?)", hints)
         _run_sql(con, "prepare.sql")
         n, with_dob, with_nhs = con.execute(
             "SELECT count(*), count(dob), count(nhs_number) FROM resolution_input").fetchone()
