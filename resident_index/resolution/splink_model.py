@@ -14,6 +14,10 @@ import yaml
 MODEL_YAML = Path(__file__).with_name("model.yaml")
 MODEL_FILE = "resident_model.json"
 
+#: two address strings that are one place written differently (FLAT 2, 12 HIGH ST ~ 2/12 HIGH STREET)
+SIMILAR_ADDRESS = ("(jaro_winkler_similarity(address_l, address_r) >= 0.9 OR len(list_intersect(address_tokens_l, "
+                   "address_tokens_r)) >= 0.75 * least(len(address_tokens_l), len(address_tokens_r)))")
+
 
 def model_config() -> dict:
     return yaml.safe_load(MODEL_YAML.read_text(encoding="utf-8"))
@@ -82,13 +86,10 @@ def comparisons() -> list:
             _custom("(uprn_l IS NULL OR uprn_r IS NULL) AND (postcode_l IS NULL OR postcode_r IS NULL) "
                     "AND (address_l IS NULL OR address_r IS NULL)", "no address to compare", is_null=True),
             cll.ExactMatchLevel("uprn").configure(tf_adjustment_column="uprn"),
-            _custom("postcode_l = postcode_r AND (uprn_l IS NULL OR uprn_r IS NULL) AND (jaro_winkler_similarity("
-                    "address_l, address_r) >= 0.9 OR len(list_intersect(address_tokens_l, address_tokens_r)) >= "
-                    "0.75 * least(len(address_tokens_l), len(address_tokens_r)))",
+            _custom(f"postcode_l = postcode_r AND (uprn_l IS NULL OR uprn_r IS NULL) AND {SIMILAR_ADDRESS}",
                     "same postcode, similar address, a UPRN missing"),
             _custom("postcode_l = postcode_r", "same postcode"),
-            _custom("(postcode_l IS NULL OR postcode_r IS NULL) AND jaro_winkler_similarity(address_l, address_r) >= 0.92",
-                    "similar address, a postcode missing"),
+            _custom(f"{SIMILAR_ADDRESS}", "similar address, postcode differs or missing"),
             _custom("postcode_sector_l = postcode_sector_r", "same postcode sector"),
             cll.ElseLevel(),
         ],
