@@ -60,8 +60,8 @@ def test_every_registered_source_is_a_partitioned_asset_with_blocking_checks():
         assert node["group"] == "sources" and node["partitioned"]
         assert {"rows_reconcile (blocking)", "unique_record_ids (blocking)"} <= set(node["checks"])
     assert defs.resolve_job_def("ingest_sources") and defs.resolve_job_def("build_index")
-    [schedule] = [s for s in defs.schedules if s.name == "daily_build"]
-    assert schedule.job_name == "build_index"
+    assert defs.resolve_schedule_def("daily_build").job_name == "build_index"
+    assert defs.resolve_sensor_def("landing_sensor")
 
 
 def test_landing_sensor_requests_one_run_per_new_or_changed_extract(tmp_path, monkeypatch):

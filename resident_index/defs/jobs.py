@@ -29,6 +29,6 @@ build_index = dg.define_asset_job(
 )
 
 daily_build = dg.ScheduleDefinition(
-    job=build_index, cron_schedule="0 6 * * *", execution_timezone="Europe/London",
+    name="daily_build", job=build_index, cron_schedule="0 6 * * *", execution_timezone="Europe/London",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
