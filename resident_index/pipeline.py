@@ -30,19 +30,22 @@ def run_all(full_rebuild: bool = False) -> list[str]:
     specs = load_registry()
     landed = {spec.name: set(extract_dates(spec, settings.landing_dir())) for spec in specs}
     failures = []
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # failures still print in full
     ingest = defs.resolve_job_def("ingest_sources")
     for day in sorted(set().union(*landed.values())):
+        print(f"staging extracts of {day}...", flush=True)
         keys = [dg.AssetKey(name) for name, days in landed.items() if day in days]
         result = ingest.execute_in_process(instance=instance, partition_key=day, asset_selection=keys,
-                                           raise_on_error=False)
+                                           run_config=quiet, raise_on_error=False)
         failures += [f"ingest {day}: {e.step_key}: {e.event_specific_data.error.message.strip()}"
                      for e in result.all_events if e.is_step_failure]
     jobs = ["build_index"]
     if not (settings.models_dir() / MODEL_FILE).exists():
         jobs.insert(0, "train_resolution_model")  # a fresh council has no model yet
     for job in jobs:
-        run_config = ({"ops": {"resolution_pairs": {"config": {"full_rebuild": True}}}}
-                      if job == "build_index" and full_rebuild else None)
+        print(f"running {job}...", flush=True)
+        run_config = quiet | ({"ops": {"resolution_pairs": {"config": {"full_rebuild": True}}}}
+                              if job == "build_index" and full_rebuild else {})
         result = defs.resolve_job_def(job).execute_in_process(instance=instance, run_config=run_config,
                                                               raise_on_error=False)
         failures += [f"{job}: {e.step_key}: {e.event_specific_data.error.message.strip()}"

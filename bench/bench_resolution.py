@@ -1,0 +1,219 @@
+"""Benchmark: the whole pipeline on synthetic councils, stage by stage, beside a plain Splink baseline.
+
+For each size: generate the council, stage both extract dates, then materialise each asset of the index
+in turn (through Dagster, in process) timing wall, CPU and peak memory; then land a day of ~1% new or
+changed records and time the incremental run. Accuracy comes from the resolution_evaluation asset; the
+baseline is Splink configured as in its own deduplication tutorial, on the same resolution_input.
+Writes section `resolution-<N>` of docs/benchmarks.md.
+
+    .venv/bin/python bench/bench_resolution.py --residents 30000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from resident_index.benchmarks import Stage, machine, measure, stages_table, write_section
+
+PROJECT = Path(__file__).resolve().parents[1]
+INDEX_ASSETS = ["llpg", "staged_records", "address_matches", "person_records", "resolution_input",
+                "resolution_model", "resolution_pairs", "resident_crosswalk", "review_queue",
+                "resolution_evaluation"]
+RESOLUTION = ("resolution_pairs", "resident_crosswalk")
+
+
+def _instance_home(root: Path) -> Path:
+    home = root / "dagster_home"
+    home.mkdir(parents=True)
+    config = (PROJECT / "dagster.yaml").read_text().replace("base_dir: data/dagster", f"base_dir: {root / 'dagster'}")
+    (home / "dagster.yaml").write_text(config)
+    return home
+
+
+def _quiet() -> dict:
+    return {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+def _run(job, **kwargs) -> None:
+    result = job.execute_in_process(raise_on_error=False, run_config=kwargs.pop("run_config", _quiet()), **kwargs)
+    failures = [e.event_specific_data.error.message for e in result.all_events if e.is_step_failure]
+    if failures:
+        raise RuntimeError("\n".join(failures))
+
+
+def land_changed_day(data: Path, day: date, share: float, seed: int) -> int:
+    """A next-day extract for every system: yesterday's with `share` of rows changed (address or forename
+    swapped with another row's) and as many new rows (copies of others under new record ids)."""
+    from resident_index.sources.spec import load_registry
+
+    changed = 0
+    for spec in load_registry():
+        folder = data / "landing" / spec.landing.folder
+        last = sorted(folder.glob(f"*.{spec.landing.extension}"))[-1]
+        if spec.landing.format == "jsonl":
+            frame = pl.read_ndjson(last, infer_schema_length=None).cast(pl.Utf8)
+        else:
+            frame = pl.read_csv(last, separator=spec.landing.delimiter, encoding="utf8-lossy", infer_schema=False)
+        n = max(1, int(frame.height * share / 2))
+        id_col = spec.columns["source_record_id"]
+        addr = spec.columns.get("address")
+        addr_col = addr if isinstance(addr, str) else (addr[0] if addr else None)
+        movers = frame.sample(n, seed=seed).get_column(id_col)
+        donors = frame.sample(n, seed=seed + 1)
+        if addr_col:
+            new_addr = dict(zip(movers, donors.get_column(addr_col)))
+            frame = frame.with_columns(pl.when(pl.col(id_col).is_in(movers))
+                                       .then(pl.col(id_col).replace_strict(new_addr, default=None))
+                                       .otherwise(pl.col(addr_col)).alias(addr_col))
+        added = donors.with_columns((pl.lit("NEW") + pl.col(id_col)).alias(id_col))
+        frame = pl.concat([frame, added])
+        out = folder / f"{day}.{spec.landing.extension}"
+        if spec.landing.format == "jsonl":
+            frame.write_ndjson(out)
+        else:
+            text = frame.write_csv(separator=spec.landing.delimiter)
+            out.write_bytes(text.encode(spec.landing.encoding.replace("utf-8-sig", "utf-8"), errors="replace"))
+        changed += 2 * n
+    return changed
+
+
+def baseline(con: duckdb.DuckDBPyConnection, truth: Path) -> tuple[dict, Stage]:
+    """Splink as its deduplication tutorial sets it up, on the same records; clustered at 0.95."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    from resident_index.resolution.evaluate import evaluate
+    from resident_index.resolution.linker import scratch_connection
+
+    with measure("baseline: plain Splink (train, predict, cluster)") as stage:
+        mem = scratch_connection(con, {"records": """SELECT unique_id, forename AS first_name, surname, dob_text AS dob,
+                                                      postcode, email, split_part(postcode, ' ', 1) AS city
+                                               FROM resolution_input"""})
+        settings = SettingsCreator(
+            link_type="dedupe_only",
+            comparisons=[cl.NameComparison("first_name"), cl.NameComparison("surname"),
+                         cl.DateOfBirthComparison("dob", input_is_string=True),
+                         cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+                         cl.EmailComparison("email")],
+            blocking_rules_to_generate_predictions=[block_on("first_name", "surname"), block_on("surname", "dob"),
+                                                    block_on("first_name", "dob"), block_on("postcode", "first_name")],
+        )
+        linker = Linker("records", settings, db_api=DuckDBAPI(connection=mem), set_up_basic_logging=False)
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("first_name", "surname", "dob")], recall=0.7)
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "surname"))
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+        predictions = linker.inference.predict(threshold_match_probability=0.5)
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.95)
+        con.register("_clusters", mem.table(clusters.physical_name).arrow())
+        con.execute("""CREATE OR REPLACE TEMP TABLE baseline_crosswalk AS
+                       SELECT split_part(unique_id, '|', 1) AS source_system,
+                              substr(unique_id, length(split_part(unique_id, '|', 1)) + 2) AS source_record_id,
+                              cluster_id::VARCHAR AS resident_id FROM _clusters""")
+    return evaluate(con, truth, crosswalk="baseline_crosswalk"), stage
+
+
+def run_size(residents: int, seed: int, keep: Path | None) -> str:
+    root = Path(tempfile.mkdtemp(prefix=f"bench{residents}_"))
+    data = root / "data"
+    os.environ.update({"RESIDENT_INDEX_DATA_DIR": str(data), "DAGSTER_HOME": str(_instance_home(root)),
+                       "GX_ANALYTICS_ENABLED": "False"})
+    import dagster as dg
+
+    from resident_index.definitions import defs
+    from resident_index.sources.landing import extract_dates
+    from resident_index.sources.spec import load_registry
+    from resident_index.synthetic import generate_council
+
+    stages: list[Stage] = []
+    with measure("generate council") as s:
+        generate_council(residents, seed, data)
+    stages.append(s)
+    instance = dg.DagsterInstance.get()
+    ingest, build = defs.resolve_job_def("ingest_sources"), defs.resolve_job_def("build_index")
+    train = defs.resolve_job_def("train_resolution_model")
+    days = sorted({d for spec in load_registry() for d in extract_dates(spec, data / "landing")})
+    with measure(f"stage {len(days)} days of extracts (11 systems each)") as s:
+        for day in days:
+            _run(ingest, instance=instance, partition_key=day)
+    stages.append(s)
+    for key in INDEX_ASSETS:
+        job = train if key == "resolution_model" else build
+        with measure(key) as s:
+            _run(job, instance=instance, asset_selection=[dg.AssetKey(key)])
+        stages.append(s)
+
+    with duckdb.connect(str(data / "warehouse.duckdb")) as con:
+        records = con.execute("SELECT count(*) FROM resolution_input").fetchone()[0]
+        evaluation = json.loads(con.execute("SELECT result FROM resolution_evaluation").fetchone()[0])
+        meta = con.execute("SELECT count(*) FROM resolution_pairs").fetchone()[0]
+        base_eval, base_stage = baseline(con, data / "truth")
+
+    next_day = date.fromisoformat(days[-1]) + timedelta(days=1)
+    changed = land_changed_day(data, next_day, share=0.01, seed=seed)
+    incremental: list[Stage] = []
+    with measure("incremental day: stage the new extracts") as s:
+        _run(ingest, instance=instance, partition_key=str(next_day))
+    incremental.append(s)
+    with measure("incremental day: build_index (match new records, resolve, queue)") as s:
+        _run(build, instance=instance, asset_selection=[dg.AssetKey(k) for k in INDEX_ASSETS if k != "resolution_model"])
+    incremental.append(s)
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        events = dict(con.execute("""SELECT event, count(*) FROM resident_id_history
+                                     WHERE recorded_at = (SELECT max(recorded_at) FROM resident_id_history)
+                                     GROUP BY 1""").fetchall())
+    resolution_wall = sum(s.wall_s for s in stages if s.name in RESOLUTION)
+    peak = max(s.peak_rss_mb for s in stages + incremental)
+    pw, b3 = evaluation["pairwise"], evaluation["bcubed"]
+    bpw, bb3 = base_eval["pairwise"], base_eval["bcubed"]
+    hard = "; ".join(f"{h['case']}: {h['wrongly_merged']} of {h['pairs_of_people']} merged" for h in evaluation["hard_cases"])
+    base_hard = "; ".join(f"{h['case']}: {h['wrongly_merged']} of {h['pairs_of_people']} merged"
+                          for h in base_eval["hard_cases"])
+    markdown = "\n".join([
+        f"## Pipeline at {residents:,} residents (seed {seed})",
+        "",
+        f"Machine: {machine()}. {records:,} records resolved; {meta:,} scored pairs kept.",
+        "",
+        stages_table(stages + [base_stage] + incremental),
+        "",
+        f"- Resolution without training (pairs, clustering, ID assignment): **{resolution_wall:.0f} s** "
+        "(target < 300 s at 300,000 residents).",
+        f"- Peak memory of any stage: **{peak / 1024:.1f} GB** (target < 8 GB).",
+        f"- Incremental day of {changed:,} new or changed records ({changed / records:.1%}): "
+        f"**{sum(s.wall_s for s in incremental):.0f} s** end to end (target < 60 s); ID events: {events or 'none'}.",
+        "",
+        "| model | pairwise precision | pairwise recall | pairwise F1 | B-cubed F1 | hard cases wrongly merged |",
+        "|---|---:|---:|---:|---:|---|",
+        f"| Resident Index | {pw['precision']:.4f} | {pw['recall']:.4f} | {pw['f1']:.4f} | {b3['f1']:.4f} | {hard} |",
+        f"| plain Splink (tutorial settings) | {bpw['precision']:.4f} | {bpw['recall']:.4f} | {bpw['f1']:.4f} | "
+        f"{bb3['f1']:.4f} | {base_hard} |",
+    ])
+    if keep:
+        shutil.copytree(data, keep, dirs_exist_ok=True)
+    shutil.rmtree(root, ignore_errors=True)
+    return markdown
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--residents", type=int, default=30_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="copy the built data folder here")
+    args = parser.parse_args()
+    markdown = run_size(args.residents, args.seed, args.keep)
+    write_section(f"resolution-{args.residents}", markdown)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()
