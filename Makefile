@@ -39,6 +39,9 @@ ui: setup
 
 bench: setup
 	.venv/bin/python bench/bench_synth.py
+	.venv/bin/python bench/bench_febrl.py
+	.venv/bin/python bench/bench_resolution.py --residents 30000
+	.venv/bin/python bench/bench_resolution.py --residents 300000
 
 clean:
 	rm -rf $(RESIDENT_INDEX_DATA_DIR)/landing $(RESIDENT_INDEX_DATA_DIR)/reference $(RESIDENT_INDEX_DATA_DIR)/truth \

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import duckdb
 
 from resident_index.sources.spec import load_registry
@@ -46,3 +50,17 @@ def test_person_records_hold_the_latest_extract_of_every_source_with_uprns(built
 
 def test_run_prints_a_summary(built_council):
     assert "person_records:" in built_council["stdout"] and "make ui" in built_council["stdout"]
+
+
+def test_a_new_source_yaml_yields_an_asset_with_its_checks(built_council):
+    """Loading the definitions against a registry with one more YAML gives one more source asset."""
+    script = ("import json; from resident_index.definitions import defs\n"
+              "g = defs.resolve_asset_graph(); node = g.get(__import__('dagster').AssetKey('library_members'))\n"
+              "print(json.dumps({'group': node.group_name, 'checks': sorted(k.name for k in node.check_keys)}))")
+    result = subprocess.run([sys.executable, "-c", script], env=built_council["env"], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    node = json.loads(result.stdout.strip().splitlines()[-1])
+    assert node["group"] == "sources"
+    assert {"rows_reconcile", "quarantine_rate", "unique_record_ids", "required_fields", "valid_dob_rate",
+            "valid_postcode_rate", "row_count_vs_previous"} <= set(node["checks"])

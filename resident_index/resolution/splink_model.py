@@ -30,12 +30,16 @@ def _custom(sql: str, label: str, is_null: bool = False):
     return level.configure(is_null_level=True) if is_null else level
 
 
-def _neutral_else():
-    """An else level that weighs nothing (m = u, both fixed): disagreement is no evidence."""
+def _agreement_only(column: str):
+    """Contact details are evidence only when they agree: people use several emails and phones, so a
+    difference weighs nothing (its m = u, both fixed)."""
     import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
 
-    return cll.ElseLevel().configure(m_probability=0.5, u_probability=0.5, fix_m_probability=True,
-                                     fix_u_probability=True, label_for_charts="different (no evidence)")
+    different = cll.ElseLevel().configure(m_probability=0.5, u_probability=0.5, fix_m_probability=True,
+                                          fix_u_probability=True, label_for_charts="different (no evidence)")
+    return cl.CustomComparison(output_column_name=column, comparison_levels=[
+        cll.NullLevel(column), cll.ExactMatchLevel(column), different])
 
 
 def comparisons() -> list:
@@ -94,23 +98,6 @@ def comparisons() -> list:
             cll.ElseLevel(),
         ],
     )
-    # contact details are evidence only when they agree: people use several emails and phones
-    email = cl.CustomComparison(
-        output_column_name="email",
-        comparison_levels=[
-            cll.NullLevel("email"),
-            cll.ExactMatchLevel("email"),
-            _neutral_else(),
-        ],
-    )
-    phone = cl.CustomComparison(
-        output_column_name="phone",
-        comparison_levels=[
-            cll.NullLevel("phone"),
-            cll.ExactMatchLevel("phone"),
-            _neutral_else(),
-        ],
-    )
     return [
         forename,
         surname,
@@ -119,14 +106,14 @@ def comparisons() -> list:
         cl.ExactMatch("nhs_number"),
         cl.ExactMatch("ni8"),
         cl.ExactMatch("shared_id"),
-        email,
-        phone,
+        _agreement_only("email"),
+        _agreement_only("phone"),
     ]
 
 
 def settings(cfg: dict | None = None):
     """Untrained SettingsCreator built from model.yaml."""
-    from splink import SettingsCreator, block_on  # noqa: F401  (block_on kept for readers)
+    from splink import SettingsCreator
 
     cfg = cfg or model_config()
     return SettingsCreator(

@@ -1,15 +1,25 @@
 -- Canonical records of every source's latest accepted extract, each with the UPRN it resolves to:
 -- the source's own UPRN when the gazetteer knows it, else the accepted address match, else none.
 CREATE OR REPLACE TABLE person_records AS
-SELECT s.* EXCLUDE (uprn),
-       s.uprn AS source_uprn,
-       coalesce(g.uprn, CASE WHEN m.accepted THEN m.uprn END) AS uprn,
-       CASE WHEN g.uprn IS NOT NULL THEN 'source' WHEN m.accepted THEN 'matched' END AS uprn_source,
-       m.match_weight AS address_match_weight,
-       m.match_reason AS address_match_reason,
+WITH matched AS (
+    SELECT s.*, g.uprn AS known_uprn, m.uprn AS matched_uprn, m.accepted, m.match_weight, m.match_reason
+    FROM staged_records s
+    LEFT JOIN llpg g ON g.uprn = s.uprn
+    LEFT JOIN address_match_cache m
+           ON m.address = s.address AND coalesce(m.postcode, '') = coalesce(s.postcode, '')
+),
+resolved AS (
+    SELECT *,
+           coalesce(known_uprn, CASE WHEN accepted THEN matched_uprn END) AS resolved_uprn,
+           known_uprn IS NULL AS needed_match
+    FROM matched
+)
+SELECT r.* EXCLUDE (uprn, known_uprn, matched_uprn, accepted, match_weight, match_reason, resolved_uprn, needed_match),
+       r.uprn AS source_uprn,
+       r.resolved_uprn AS uprn,
+       CASE WHEN r.known_uprn IS NOT NULL THEN 'source' WHEN r.resolved_uprn IS NOT NULL THEN 'matched' END AS uprn_source,
+       CASE WHEN r.needed_match THEN r.match_weight END AS address_match_weight,
+       CASE WHEN r.needed_match THEN r.match_reason END AS address_match_reason,
        l.ward, l.polling_district, l.easting, l.northing
-FROM staged_records s
-LEFT JOIN llpg g ON g.uprn = s.uprn
-LEFT JOIN address_match_cache m
-       ON g.uprn IS NULL AND m.address = s.address AND m.postcode IS NOT DISTINCT FROM s.postcode
-LEFT JOIN llpg l ON l.uprn = coalesce(g.uprn, CASE WHEN m.accepted THEN m.uprn END);
+FROM resolved r
+LEFT JOIN llpg l ON l.uprn = r.resolved_uprn;
