@@ -1,4 +1,4 @@
-"""`resident-index`: the command line (synth, run, suggest-suite, review)."""
+"""`resident-index`: the command line (synth, run, suggest-suite, review, find, show)."""
 
 from __future__ import annotations
 
@@ -93,6 +93,33 @@ def _review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _find(args: argparse.Namespace) -> int:
+    from resident_index.golden import lookup
+
+    con = _warehouse(read_only=True)
+    try:
+        found = lookup.find(con, args.name, date.fromisoformat(args.dob) if args.dob else None, args.postcode)
+    finally:
+        con.close()
+    print(json.dumps(found, default=str, indent=2) if args.json else lookup.render_found(found))
+    return 0 if found else 1
+
+
+def _show(args: argparse.Namespace) -> int:
+    from resident_index.golden import lookup
+
+    con = _warehouse(read_only=True)
+    try:
+        person = lookup.show(con, args.resident_id)
+    finally:
+        con.close()
+    if person is None:
+        print(f"no resident {args.resident_id}", file=sys.stderr)
+        return 1
+    print(json.dumps(person, default=str, indent=2) if args.json else lookup.render(person))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="resident-index", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +146,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--verdict", choices=["same", "different"], help="record this verdict without prompting")
     p.add_argument("--note")
     p.set_defaults(func=_review)
+
+    p = sub.add_parser("find", help="find residents by name (any name they have used), ranked")
+    p.add_argument("name")
+    p.add_argument("--dob", help="YYYY-MM-DD")
+    p.add_argument("--postcode")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_find)
+
+    p = sub.add_parser("show", help="a resident's golden record with lineage, addresses, household, timeline")
+    p.add_argument("resident_id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_show)
 
     args = parser.parse_args(argv)
     return args.func(args)

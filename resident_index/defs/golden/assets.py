@@ -1,0 +1,104 @@
+"""The golden record: one view of each resident, with household, relationships and timeline.
+
+Every attribute carries the system, record and date behind it (survivorship.yaml says which wins).
+"""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from resident_index.defs.partitions import WAREHOUSE_POOL
+from resident_index.golden.relationships import build_relationships
+from resident_index.golden.survivorship import golden_residents_sql
+from resident_index.settings import truth_dir
+
+SQL = Path(__file__).resolve().parents[2] / "golden"
+GROUP = "golden"
+
+
+def _run(warehouse: DuckDBResource, sql_file: str, count_sql: str) -> int:
+    with warehouse.get_connection() as con:
+        con.execute((SQL / sql_file).read_text(encoding="utf-8"))
+        return con.execute(count_sql).fetchone()[0]
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=["resident_crosswalk"],
+          metadata={"dagster/table_name": "golden_residents"})
+def golden_residents(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """One row per resident ID: name, date of birth, sex, NHS and NI numbers, current address (UPRN, ward,
+    coordinates), contacts, death; each with its source system, record and date; names used and services."""
+    with warehouse.get_connection() as con:
+        con.execute(golden_residents_sql())
+        n, deceased, with_uprn, with_dob = con.execute(
+            "SELECT count(*), count(*) FILTER (deceased), count(uprn), count(dob) FROM golden_residents").fetchone()
+        services = con.execute("""SELECT len(services) AS n, count(*) FROM golden_residents
+                                  GROUP BY 1 ORDER BY 1""").fetchall()
+    table = "| services known to | residents |\n|---:|---:|\n" + "\n".join(f"| {s} | {c} |" for s, c in services)
+    return dg.MaterializeResult(metadata={"dagster/row_count": n, "deceased": deceased,
+                                          "with_current_uprn": with_uprn, "with_dob": with_dob,
+                                          "services_per_resident": dg.MetadataValue.md(table)})
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[golden_residents],
+          metadata={"dagster/table_name": "resident_addresses"})
+def resident_addresses(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Every address each resident is known at, from when to when, and which systems say so."""
+    n = _run(warehouse, "resident_addresses.sql", "SELECT count(*) FROM resident_addresses")
+    return dg.MaterializeResult(metadata={"dagster/row_count": n})
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[resident_addresses],
+          metadata={"dagster/table_name": "households"})
+def households(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Residents at the same UPRN now, with adults, children and over-75s; household_changes records who
+    joined or left and when; view new_adults_with_children_known_to_social_care is the safeguarding watch."""
+    with warehouse.get_connection() as con:
+        con.execute((SQL / "households.sql").read_text(encoding="utf-8"))
+        n, people, children, watch = con.execute(
+            """SELECT count(*), sum(residents), sum(children),
+                      (SELECT count(*) FROM new_adults_with_children_known_to_social_care) FROM households""").fetchone()
+    return dg.MaterializeResult(metadata={"dagster/row_count": n, "residents": people, "children": children,
+                                          "new_adults_in_households_with_children_known_to_social_care": watch})
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[golden_residents],
+          metadata={"dagster/table_name": "relationships"})
+def relationships(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Typed links between residents with their evidence (relationships.yaml): parent or carer and child,
+    partners, joint tenants, joint council-tax liability, same household."""
+    with warehouse.get_connection() as con:
+        build_relationships(con)
+        by_type = con.execute("SELECT type, count(*) FROM relationships GROUP BY 1 ORDER BY 1").fetchall()
+    return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in by_type), **dict(by_type)})
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=["resident_crosswalk"],
+          metadata={"dagster/table_name": "resident_events"})
+def resident_events(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Every interaction as an event on one timeline per resident (type, date, source, record), with deaths."""
+    with warehouse.get_connection() as con:
+        con.execute((SQL / "resident_events.sql").read_text(encoding="utf-8"))
+        by_type = con.execute("SELECT event_type, count(*) FROM resident_events GROUP BY 1 ORDER BY 1").fetchall()
+    table = "| event | count |\n|---|---:|\n" + "\n".join(f"| {t} | {n} |" for t, n in by_type)
+    return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in by_type),
+                                          "by_type": dg.MetadataValue.md(table)})
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[households, relationships],
+          metadata={"dagster/table_name": "golden_evaluation"})
+def golden_evaluation(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """How true the golden record is against the synthetic truth: name, date of birth and current UPRN
+    correct, households equal to the true co-residents, deaths marked."""
+    from resident_index.golden.evaluate import evaluate_golden
+
+    if not (truth_dir() / "persons.csv").exists():
+        return dg.MaterializeResult(metadata={"evaluated": False,
+                                              "note": f"no ground truth at {truth_dir()}: a real council has none"})
+    with warehouse.get_connection() as con:
+        result = evaluate_golden(con, truth_dir())
+        con.execute("CREATE OR REPLACE TABLE golden_evaluation AS SELECT ?::JSON AS result, now() AS evaluated_at",
+                    [json.dumps(result)])
+    return dg.MaterializeResult(metadata={"evaluated": True, **{k: round(v, 4) if isinstance(v, float) else v
+                                                                 for k, v in result.items()}})

@@ -1,0 +1,87 @@
+"""Turn survivorship.yaml into SQL: one ranked pick per attribute, joined into golden_residents.
+
+Rules are data (councils differ on which system they trust for what); this module only writes the
+window-function SQL that applies them to the crosswalk and person records.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+RULES = Path(__file__).with_name("survivorship.yaml")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+PREFERENCES = {"current", "trust", "demote", "recent", "frequent"}
+
+
+def rules() -> dict:
+    loaded = yaml.safe_load(RULES.read_text(encoding="utf-8"))["attributes"]
+    for attribute, rule in loaded.items():
+        unknown = set(rule["prefer"]) - PREFERENCES
+        if unknown or not _NAME.match(attribute):
+            raise ValueError(f"{RULES}: attribute {attribute!r}: unknown preference(s) {sorted(unknown)}")
+        for name in [*rule["columns"], rule["require"], *rule.get("trust", []), *rule.get("demote", [])]:
+            if not _NAME.match(name):
+                raise ValueError(f"{RULES}: attribute {attribute!r}: {name!r} is not a column or system name")
+    return loaded
+
+
+def _systems(names: list[str]) -> str:
+    return "[" + ", ".join(f"'{n}'" for n in names) + "]"
+
+
+def _order(rule: dict) -> str:
+    terms = {
+        "current": "is_current DESC",
+        "trust": f"coalesce(list_position({_systems(rule.get('trust', []))}, source_system), 999)",
+        "demote": f"source_system IN ({', '.join(repr(s) for s in rule.get('demote', [])) or 'NULL'})",
+        "recent": "as_of DESC NULLS LAST",
+        "frequent": "agreeing DESC",
+    }
+    return ", ".join([terms[p] for p in rule["prefer"]] + ["source_system", "source_record_id"])
+
+
+def attribute_sql(attribute: str, rule: dict) -> str:
+    """A CTE picking one record per resident for this attribute, with its lineage."""
+    cols = ", ".join(f"p.{c}" for c in rule["columns"])
+    return f"""pick_{attribute} AS (
+    SELECT resident_id, {", ".join(rule["columns"])},
+           source_system AS {attribute}_source, source_record_id AS {attribute}_record, as_of AS {attribute}_as_of
+    FROM (SELECT c.resident_id, {cols}, p.source_system, p.source_record_id, p.is_current,
+                 coalesce(p.start_date, p.first_seen) AS as_of,
+                 count(*) OVER (PARTITION BY c.resident_id, {cols}) AS agreeing
+          FROM resident_crosswalk c JOIN person_records p USING (source_system, source_record_id)
+          WHERE p.{rule['require']} IS NOT NULL)
+    QUALIFY row_number() OVER (PARTITION BY resident_id ORDER BY {_order(rule)}) = 1
+)"""
+
+
+def golden_residents_sql() -> str:
+    loaded = rules()
+    ctes = [attribute_sql(a, r) for a, r in loaded.items()]
+    selects, joins = [], []
+    for attribute, rule in loaded.items():
+        selects += [f"pick_{attribute}.{c}" for c in rule["columns"]]
+        selects += [f"pick_{attribute}.{attribute}_{x}" for x in ("source", "record", "as_of")]
+        joins.append(f"LEFT JOIN pick_{attribute} USING (resident_id)")
+    ctes_sql, joins_sql = ",\n".join(ctes), "\n".join(joins)
+    return f"""CREATE OR REPLACE TABLE golden_residents AS
+WITH {ctes_sql},
+residents AS (
+    SELECT c.resident_id,
+           count(*) AS records,
+           list(DISTINCT p.source_system ORDER BY p.source_system) FILTER (p.is_current) AS services,
+           list(DISTINCT concat_ws(' ', p.forename, p.middle_names, p.surname)
+                ORDER BY concat_ws(' ', p.forename, p.middle_names, p.surname)) AS names_used,
+           max(p.last_seen) AS last_seen
+    FROM resident_crosswalk c JOIN person_records p USING (source_system, source_record_id)
+    GROUP BY c.resident_id
+)
+SELECT residents.resident_id, {", ".join(selects)},
+       pick_date_of_death.date_of_death IS NOT NULL AS deceased,
+       residents.names_used, residents.services, residents.records, residents.last_seen
+FROM residents
+{joins_sql}
+ORDER BY residents.resident_id"""
