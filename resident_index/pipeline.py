@@ -76,6 +76,10 @@ def summary(seconds: float) -> str:
             queue = con.execute("SELECT count(*) FROM review_queue").fetchone()[0]
             lines.append(f"resident_crosswalk: {residents} residents; review_queue: {queue} pairs "
                          "(`resident-index review`)")
+        if _has(con, "households"):
+            people, households = con.execute("SELECT (SELECT count(*) FROM golden_residents), count(*) FROM households").fetchone()
+            lines.append(f"golden_residents: {people} residents in {households} households "
+                         "(`resident-index find \"<name>\"`, `resident-index show <resident_id>`)")
         if _has(con, "resolution_evaluation"):
             f1, b3 = con.execute("SELECT result->'pairwise'->>'f1', result->'bcubed'->>'f1' "
                                  "FROM resolution_evaluation").fetchone()
