@@ -74,13 +74,15 @@ def _review(args: argparse.Namespace) -> int:
             print(f"recorded: {args.left} and {args.right} are {args.verdict} ({reviewer}); "
                   "it applies from the next build_index run")
             return 0
-        while (pair := review.next_pair(con)) is not None:
+        skipped: set[tuple[str, str]] = set()
+        while (pair := review.next_pair(con, skipped)) is not None:
             print(review.render(pair))
             print(f"\n{review.remaining(con)} pair(s) left in the queue")
             answer = input("[s]ame person / [d]ifferent people / s[k]ip / [q]uit: ").strip().lower()
             if answer in ("q", ""):
                 break
             if answer == "k":
+                skipped.add((pair["unique_id_l"], pair["unique_id_r"]))
                 continue
             if answer in ("s", "d"):
                 verdict = "same" if answer == "s" else "different"

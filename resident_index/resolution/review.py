@@ -11,18 +11,23 @@ from resident_index.resolution.resolve import ensure_state
 FIELDS = ("source", "name", "dob", "address", "postcode", "uprn", "nhs_number", "ni_number", "resident_id")
 
 
-def next_pair(con: duckdb.DuckDBPyConnection) -> dict | None:
-    """The most likely undecided pair in the queue (decisions made since the queue was built are skipped)."""
+def next_pair(con: duckdb.DuckDBPyConnection, skipped: set[tuple[str, str]] = frozenset()) -> dict | None:
+    """The most likely undecided pair in the queue that the reviewer has not skipped this session
+    (decisions made since the queue was built are left out too)."""
     ensure_state(con)
-    row = con.execute("""
+    result = con.execute("""
         SELECT * FROM review_queue q
         WHERE NOT EXISTS (SELECT 1 FROM review_decisions d
                           WHERE least(d.unique_id_l, d.unique_id_r) = q.unique_id_l
                             AND greatest(d.unique_id_l, d.unique_id_r) = q.unique_id_r)
-        LIMIT 1""").fetchone()
-    if row is None:
-        return None
-    return dict(zip([d[0] for d in con.description], row))
+        ORDER BY match_probability DESC, unique_id_l, unique_id_r
+        LIMIT ?""", [len(skipped) + 1])
+    columns = [d[0] for d in result.description]
+    for row in result.fetchall():
+        pair = dict(zip(columns, row))
+        if (pair["unique_id_l"], pair["unique_id_r"]) not in skipped:
+            return pair
+    return None
 
 
 def remaining(con: duckdb.DuckDBPyConnection) -> int:

@@ -86,3 +86,23 @@ def test_a_reviewers_not_the_same_verdict_survives_a_full_rebuild(council):
     [(event, related)] = rows(council, """SELECT event, related_id FROM resident_id_history
                                           WHERE event = 'split' ORDER BY recorded_at DESC LIMIT 1""")
     assert related == resident
+
+
+def test_the_interactive_review_shows_pairs_skips_and_records_a_verdict(council):
+    import subprocess
+    import sys
+
+    from resident_index_tests.conftest import PROJECT
+
+    queue = rows(council, "SELECT unique_id_l, unique_id_r FROM review_queue ORDER BY match_probability DESC, "
+                          "unique_id_l, unique_id_r LIMIT 2")
+    decided_before = rows(council, "SELECT count(*) FROM review_decisions")[0][0]
+    session = subprocess.run([sys.executable, "-m", "resident_index.cli", "review", "--reviewer", "test"],
+                             input="k\nd\nq\n", env=council["env"], cwd=PROJECT, capture_output=True, text=True,
+                             timeout=120)
+    assert session.returncode == 0, session.stderr
+    assert "match weight by field" in session.stdout and "recorded: different" in session.stdout
+    [latest] = rows(council, "SELECT unique_id_l, unique_id_r, verdict, reviewer FROM review_decisions "
+                             "ORDER BY decided_at DESC LIMIT 1")
+    assert latest == (*queue[1], "different", "test")  # the first pair was skipped, the second decided
+    assert rows(council, "SELECT count(*) FROM review_decisions")[0][0] == decided_before + 1
