@@ -3,7 +3,6 @@
 Every attribute carries the system, record and date behind it (survivorship.yaml says which wins).
 """
 
-import json
 from pathlib import Path
 
 import dagster as dg
@@ -12,7 +11,7 @@ from dagster_duckdb import DuckDBResource
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.golden.relationships import build_relationships
 from resident_index.golden.survivorship import golden_residents_sql
-from resident_index.settings import truth_dir
+from resident_index.defs.evaluation import evaluate_against_truth, no_truth
 
 SQL = Path(__file__).resolve().parents[2] / "golden"
 GROUP = "golden"
@@ -93,12 +92,8 @@ def golden_evaluation(warehouse: DuckDBResource) -> dg.MaterializeResult:
     correct, households equal to the true co-residents, deaths marked."""
     from resident_index.golden.evaluate import evaluate_golden
 
-    if not (truth_dir() / "persons.csv").exists():
-        return dg.MaterializeResult(metadata={"evaluated": False,
-                                              "note": f"no ground truth at {truth_dir()}: a real council has none"})
-    with warehouse.get_connection() as con:
-        result = evaluate_golden(con, truth_dir())
-        con.execute("CREATE OR REPLACE TABLE golden_evaluation AS SELECT ?::JSON AS result, now() AS evaluated_at",
-                    [json.dumps(result)])
+    result = evaluate_against_truth(warehouse, "golden_evaluation", "persons.csv", evaluate_golden)
+    if result is None:
+        return no_truth()
     return dg.MaterializeResult(metadata={"evaluated": True, **{k: round(v, 4) if isinstance(v, float) else v
                                                                  for k, v in result.items()}})

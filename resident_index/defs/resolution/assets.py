@@ -4,7 +4,6 @@ resolution_input -> resolution_model (trained only by the train_resolution_model
                  -> resolution_pairs -> resident_crosswalk -> review_queue
 """
 
-import json
 from pathlib import Path
 
 import dagster as dg
@@ -15,7 +14,8 @@ from resident_index.resolution.linker import scratch_connection
 from resident_index.resolution.pairs import score_pairs
 from resident_index.resolution.resolve import ensure_state, resolve
 from resident_index.resolution.splink_model import MODEL_FILE, model_config
-from resident_index.settings import models_dir, truth_dir
+from resident_index.defs.evaluation import evaluate_against_truth, no_truth
+from resident_index.settings import models_dir
 from resident_index.sources.spec import load_registry
 
 SQL = Path(__file__).resolve().parents[2] / "resolution"
@@ -127,13 +127,9 @@ def resolution_evaluation(warehouse: DuckDBResource) -> dg.MaterializeResult:
     pairwise and B-cubed precision, recall and F1, by source pair, and wrongly merged hard cases."""
     from resident_index.resolution.evaluate import evaluate, markdown, source_pair_markdown
 
-    if not (truth_dir() / "records.csv").exists():
-        return dg.MaterializeResult(metadata={"evaluated": False,
-                                              "note": f"no ground truth at {truth_dir()}: a real council has none"})
-    with warehouse.get_connection() as con:
-        result = evaluate(con, truth_dir())
-        con.execute("CREATE OR REPLACE TABLE resolution_evaluation AS SELECT ?::JSON AS result, now() AS evaluated_at",
-                    [json.dumps(result)])
+    result = evaluate_against_truth(warehouse, "resolution_evaluation", "records.csv", evaluate)
+    if result is None:
+        return no_truth()
     pw = result["pairwise"]
     return dg.MaterializeResult(metadata={
         "evaluated": True, "records_evaluated": result["records_evaluated"],
