@@ -13,28 +13,23 @@ import math
 import duckdb
 
 from resident_index.resolution.linker import linker
-from resident_index.resolution.splink_model import comparisons
 
 TF_COLUMNS = {"forename": "forename", "surname": "surname", "address": "uprn"}  # comparison -> tf column
 
 
-def comparison_names() -> list[str]:
-    return [c.get_comparison("duckdb").output_column_name for c in comparisons()]
-
-
-def _breakdown_sql() -> str:
+def _breakdown_sql(settings: dict) -> str:
     """JSON of each comparison's level and weight (log2 Bayes factor, term frequency included)."""
     parts = []
-    for name in comparison_names():
+    for name in (c["output_column_name"] for c in settings["comparisons"]):
         tf = f" * coalesce(bf_tf_adj_{name}, 1)" if name in TF_COLUMNS else ""
         parts.append(f"'{name}', json_object('level', gamma_{name}, 'weight', round(log2(bf_{name}{tf}), 2))")
     return "json_object(" + ", ".join(parts) + ")"
 
 
-def _pairs_sql(source: str) -> str:
+def _pairs_sql(source: str, settings: dict) -> str:
     return f"""
         SELECT least(unique_id_l, unique_id_r) AS unique_id_l, greatest(unique_id_l, unique_id_r) AS unique_id_r,
-               match_probability, match_weight, {_breakdown_sql()} AS breakdown
+               match_probability, match_weight, {_breakdown_sql(settings)} AS breakdown
         FROM {source}
         WHERE unique_id_l <> unique_id_r
         QUALIFY row_number() OVER (PARTITION BY least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r)
@@ -49,7 +44,7 @@ def predict_all(mem: duckdb.DuckDBPyConnection, settings: dict, review_threshold
     """Table `pairs` in `mem`: every blocked pair at or above the review threshold."""
     model = linker(mem, settings)
     predictions = model.inference.predict(threshold_match_probability=review_threshold)
-    mem.execute(f"CREATE OR REPLACE TABLE pairs AS {_pairs_sql(predictions.physical_name)}")
+    mem.execute(f"CREATE OR REPLACE TABLE pairs AS {_pairs_sql(predictions.physical_name, settings)}")
     predictions.drop_table_from_database_and_remove_from_cache()
 
 
@@ -62,7 +57,7 @@ def predict_changed(mem: duckdb.DuckDBPyConnection, settings: dict, review_thres
     found = model.inference.find_matches_to_new_records(
         "changed_records", blocking_rules=blocking_rules,
         match_weight_threshold=probability_to_weight(review_threshold))
-    mem.execute(f"CREATE OR REPLACE TABLE pairs AS {_pairs_sql(found.physical_name)}")
+    mem.execute(f"CREATE OR REPLACE TABLE pairs AS {_pairs_sql(found.physical_name, settings)}")
 
 
 def comparisons_per_rule(mem: duckdb.DuckDBPyConnection, blocking_rules: list[str]) -> list[dict]:

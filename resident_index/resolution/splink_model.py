@@ -111,15 +111,20 @@ def comparisons() -> list:
     ]
 
 
-def settings(cfg: dict | None = None):
-    """Untrained SettingsCreator built from model.yaml."""
+#: identifier comparisons a council's systems may not hold at all (no system maps a shared id, say)
+OPTIONAL_IDENTIFIERS = ("nhs_number", "ni8", "shared_id", "email", "phone")
+
+
+def settings(cfg: dict | None = None, absent: frozenset[str] = frozenset()):
+    """Untrained SettingsCreator built from model.yaml, without comparisons of `absent` identifier columns
+    (no record holds them, so there is nothing to train or compare)."""
     from splink import SettingsCreator
 
     cfg = cfg or model_config()
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=comparisons(),
+        comparisons=[c for c in comparisons() if c.get_comparison("duckdb").output_column_name not in absent],
         blocking_rules_to_generate_predictions=list(cfg["blocking_rules"]),
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=True,

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from resident_index.resolution.linker import linker
-from resident_index.resolution.splink_model import MODEL_FILE, model_config, settings
+from resident_index.resolution.splink_model import MODEL_FILE, OPTIONAL_IDENTIFIERS, model_config, settings
 
 
 def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
@@ -21,7 +21,9 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
     cfg = model_config()
     training = cfg["training"]
     started = time.perf_counter()
-    model = linker(mem, settings(cfg))
+    absent = frozenset(col for col in OPTIONAL_IDENTIFIERS
+                       if not mem.execute(f"SELECT count({col}) FROM resolution_input").fetchone()[0])
+    model = linker(mem, settings(cfg, absent))
     model.training.estimate_probability_two_random_records_match(
         list(training["deterministic_rules"]), recall=training["deterministic_recall"])
     model.training.estimate_u_using_random_sampling(max_pairs=training["u_max_pairs"], seed=training["seed"])
@@ -48,6 +50,7 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
         "u_max_pairs": training["u_max_pairs"],
         "em_blocking_rules": [r for r in training["em_blocking_rules"] if r not in skipped],
         "em_rules_skipped_no_pairs": skipped,
+        "comparisons_left_out_no_data": sorted(absent),
         "model": str(model_path),
         "chart": str(chart_path),
     }
