@@ -24,6 +24,21 @@ HOUSE, FLAT, HMO, BUILDING = range(4)
 #: how a flat's secondary name is written in the LLPG
 SAO_NONE, SAO_FLAT_NO, SAO_FLAT_LETTER, SAO_FLOOR, SAO_APARTMENT = range(5)
 FLOORS = ["GROUND FLOOR FLAT", "FIRST FLOOR FLAT", "SECOND FLOOR FLAT", "THIRD FLOOR FLAT"]
+
+
+def flat_letter(n: int) -> str:
+    return chr(64 + n) if 1 <= n <= 26 else str(n)
+
+
+def flat_label(style: int, n: int) -> str:
+    """How a building names its n-th flat: FLAT 3, FLAT C, SECOND FLOOR FLAT or APARTMENT 3."""
+    if style == SAO_FLAT_LETTER:
+        return f"FLAT {flat_letter(n)}"
+    if style == SAO_FLOOR:
+        return FLOORS[min(n - 1, 3)]
+    if style == SAO_APARTMENT:
+        return f"APARTMENT {n}"
+    return f"FLAT {n}"
 _INWARD = "ABDEFGHJLNPQRSTUWXYZ"
 _BOX = (532000.0, 182000.0, 12000.0, 10000.0)  # west, south, width, height (BNG metres)
 
@@ -181,15 +196,7 @@ def build_gazetteer(rng: np.random.Generator, demand: dict[str, int]) -> Gazette
             rows = [(kind, "", SAO_NONE, 0, -1)]
             if kind == BUILDING:
                 for f in range(1, k + 1):
-                    if style == SAO_FLAT_LETTER:
-                        sao = f"FLAT {chr(64 + f)}"
-                    elif style == SAO_FLOOR:
-                        sao = FLOORS[min(f - 1, 3)]
-                    elif style == SAO_APARTMENT:
-                        sao = f"APARTMENT {f}"
-                    else:
-                        sao = f"FLAT {f}"
-                    rows.append((FLAT, sao, style, f, parent))
+                    rows.append((FLAT, flat_label(style, f), style, f, parent))
             for rk, sao, st, fno, par in rows:
                 R["kind"].append(rk)
                 R["council"].append(council)

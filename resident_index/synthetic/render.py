@@ -10,7 +10,13 @@ from __future__ import annotations
 import functools
 
 from resident_index.synthetic.errors import abbreviate, fold_ascii
-from resident_index.synthetic.gazetteer import FLAT, FLOORS, SAO_APARTMENT, SAO_FLAT_LETTER, SAO_FLOOR, Gazetteer
+from resident_index.synthetic.gazetteer import (
+    FLAT, SAO_APARTMENT, SAO_FLAT_LETTER, SAO_FLAT_NO, SAO_FLOOR, Gazetteer, flat_label, flat_letter,
+)
+
+#: the other way a source may name a flat: FLAT C ~ THIRD FLOOR FLAT, FLAT 3 ~ APARTMENT 3
+OTHER_STYLE = {SAO_FLOOR: SAO_FLAT_LETTER, SAO_FLAT_LETTER: SAO_FLOOR, SAO_APARTMENT: SAO_FLAT_NO,
+               SAO_FLAT_NO: SAO_APARTMENT}
 
 FLAT_VARIANTS = 5
 
@@ -43,7 +49,7 @@ class AddressBook:
         if self.kind[u] != FLAT or variant == 0:
             return tuple(s for s in (sao, building, thoroughfare) if s)
         style, n = self.style[u], self.flat_no[u]
-        letter = chr(64 + n) if 1 <= n <= 26 else str(n)
+        letter = flat_letter(n)
         label = letter if style in (SAO_FLAT_LETTER, SAO_FLOOR) else str(n)
         if variant == 1:  # merged onto one line
             return (f"{sao} {building}", thoroughfare) if building else (f"{sao} {thoroughfare}",)
@@ -52,14 +58,9 @@ class AddressBook:
         if variant == 3 and num and 1 <= n <= 26:  # 12C HIGH STREET
             return (f"{pao}{letter} {abbreviate(street) if abbrev else street}",)
         if variant == 4:  # the other way of naming the flat
-            if style == SAO_FLOOR:
-                alt = f"FLAT {letter}"
-            elif style == SAO_FLAT_LETTER:
-                alt = FLOORS[min(n - 1, 3)]
-            elif style == SAO_APARTMENT:
-                alt = f"FLAT {n}"
-            else:
-                alt = f"APARTMENT {n}" if not abbrev else f"APT {n}"
+            alt = flat_label(OTHER_STYLE[style], n)
+            if abbrev and alt.startswith("APARTMENT"):
+                alt = alt.replace("APARTMENT", "APT")
             return tuple(s for s in (alt, building, thoroughfare) if s)
         return tuple(s for s in (sao, building, thoroughfare) if s)
 
