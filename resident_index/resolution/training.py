@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from resident_index.charts import save_chart
 from resident_index.resolution.linker import linker
 from resident_index.resolution.splink_model import MODEL_FILE, OPTIONAL_IDENTIFIERS, model_config, settings
 
@@ -38,9 +39,7 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
     models_dir.mkdir(parents=True, exist_ok=True)
     model_path = models_dir / MODEL_FILE
     model.misc.save_model_to_json(str(model_path), overwrite=True)
-    chart = model.visualisations.match_weights_chart()
-    chart_path = models_dir / "match_weights_chart.html"
-    chart.save(str(chart_path))
+    charts = save_chart(model.visualisations.match_weights_chart(), models_dir / "match_weights_chart")
     records = mem.execute("SELECT count(*) FROM resolution_input").fetchone()[0]
     meta = {
         "trained_on_records": records,
@@ -52,7 +51,7 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
         "em_rules_skipped_no_pairs": skipped,
         "comparisons_left_out_no_data": sorted(absent),
         "model": str(model_path),
-        "chart": str(chart_path),
+        "chart": {kind: str(path) for kind, path in charts.items()},
     }
     (models_dir / "training.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return meta

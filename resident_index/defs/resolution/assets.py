@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from resident_index.charts import chart_metadata
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.resolution.linker import scratch_connection
 from resident_index.resolution.pairs import score_pairs
@@ -58,7 +59,7 @@ def resolution_model(warehouse: DuckDBResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={
         **{k: v for k, v in meta.items() if k not in ("model", "chart")},
         "model": dg.MetadataValue.path(meta["model"]),
-        "match_weights_chart": dg.MetadataValue.url(f"file://{meta['chart']}"),
+        **chart_metadata("match_weights_chart", {kind: Path(path) for kind, path in meta["chart"].items()}),
     })
 
 

@@ -1,0 +1,26 @@
+"""Charts saved beside the data they show: a PNG (for asset metadata and reports) and a self-contained
+HTML page (Vega bundled inline, so opening it fetches nothing from the internet)."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import dagster as dg
+
+
+def save_chart(chart, stem: Path) -> dict[str, Path]:
+    """Write `chart` (an Altair chart) as stem.png and stem.html; returns both paths."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = {"png": stem.with_suffix(".png"), "html": stem.with_suffix(".html")}
+    chart.save(str(paths["png"]), scale_factor=1.5)
+    chart.save(str(paths["html"]), inline=True)
+    return paths
+
+
+def chart_metadata(name: str, paths: dict[str, Path]) -> dict[str, dg.MetadataValue]:
+    """Asset metadata for a saved chart: the picture inline, and links to both files."""
+    png = base64.b64encode(paths["png"].read_bytes()).decode()
+    return {name: dg.MetadataValue.md(f"![{name}](data:image/png;base64,{png})"),
+            f"{name}_html": dg.MetadataValue.path(str(paths["html"])),
+            f"{name}_png": dg.MetadataValue.path(str(paths["png"]))}
