@@ -13,7 +13,9 @@ from pathlib import Path
 import duckdb
 
 
-def evaluate_golden(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
+def load_resident_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
+    """Temp tables _persons (truth/persons.csv) and _resident_person: each resident ID with the true person
+    most of its records belong to."""
     con.execute("""CREATE OR REPLACE TEMP TABLE _persons AS
                    SELECT * FROM read_csv(?, all_varchar = true)""", [str(truth_dir / "persons.csv")])
     con.execute("""
@@ -23,6 +25,10 @@ def evaluate_golden(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
         JOIN (SELECT DISTINCT source_system, source_record_id, person_id FROM read_csv(?, all_varchar = true)) t
           USING (source_system, source_record_id)
         GROUP BY resident_id""", [str(truth_dir / "records.csv")])
+
+
+def evaluate_golden(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
+    load_resident_persons(con, truth_dir)
     name, dob, uprn, alive_residents = con.execute("""
         SELECT avg((g.forename = upper(strip_accents(p.forename)) AND g.surname = upper(strip_accents(p.surname)))::INT),
                avg((g.dob = p.dob::DATE)::INT) FILTER (p.dob IS NOT NULL),

@@ -13,7 +13,8 @@ from resident_index.marts.evidence import build_residence_evidence
           metadata={"dagster/table_name": "residence_evidence"})
 def residence_evidence(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Every record placing a resident at a UPRN, whether it still does (live) and its weight
-    (marts/evidence.yaml); and mart_residents: golden address, age, adult and deceased per resident."""
+    (marts/evidence.yaml); live_records: every record of every resident, live or not; and mart_residents:
+    golden address, age, adult and deceased per resident."""
     with warehouse.get_connection() as con:
         build_residence_evidence(con)
         rows = con.execute("""SELECT source_system, count(*) AS records, count(*) FILTER (live) AS live,

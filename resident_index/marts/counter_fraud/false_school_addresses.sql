@@ -1,0 +1,46 @@
+-- School applications from an address where neither the child nor the applying parent is evidenced as
+-- living: no record of any other system has ever placed either of them there, while live records that
+-- began before the application place them elsewhere (a family that moved after applying is no case).
+-- Scored by how strongly (residence_scores) they are shown living at that other address.
+WITH applications AS (
+    SELECT group_ref AS application, mode(uprn) AS uprn, list(DISTINCT uprn) AS uprns,
+           list(DISTINCT resident_id) FILTER (WHERE list_contains($child_roles, upper(role))) AS children,
+           list(DISTINCT resident_id) FILTER (WHERE list_contains($parent_roles, upper(role))) AS parents,
+           min(since) AS since,
+           list({'source_system': source_system, 'record_id': source_record_id, 'date': since,
+                 'fact': lower(role) || ' on application ' || group_ref || ' from this address'} ORDER BY source_record_id) AS evidence
+    FROM live_records
+    WHERE source_system = $source AND live AND uprn IS NOT NULL
+    GROUP BY group_ref),
+people AS (SELECT application, uprn, uprns, since, unnest(list_concat(coalesce(children, []), coalesce(parents, []))) AS resident_id
+           FROM applications),
+known_there AS (   -- any record of another system, live or past, placing the child or parent at the address
+    SELECT DISTINCT p.application FROM people p    -- (at any address the application's records give)
+    JOIN residence_evidence e ON e.resident_id = p.resident_id AND list_contains(p.uprns, e.uprn)
+                             AND e.source_system <> $source),
+elsewhere AS (
+    SELECT p.application, p.resident_id, s.uprn, s.score, s.systems
+    FROM people p JOIN residence_scores s ON s.resident_id = p.resident_id AND NOT list_contains(p.uprns, s.uprn)
+                                         AND s.since < p.since
+    WHERE p.application NOT IN (SELECT application FROM known_there)),
+best AS (
+    SELECT application, max(score) AS score, arg_max(uprn, score) AS lives_at FROM elsewhere GROUP BY application),
+elsewhere_evidence AS (
+    SELECT w.application,
+           list({'source_system': e.source_system, 'record_id': e.source_record_id, 'date': e.since,
+                 'fact': w.resident_id || ' recorded at another address (' || e.uprn || ')'} ORDER BY e.since DESC, e.source_record_id) AS evidence
+    FROM elsewhere w JOIN residence_evidence e ON e.resident_id = w.resident_id AND e.uprn = w.uprn AND e.counts
+    WHERE e.source_system <> $source
+    GROUP BY w.application)
+SELECT 'SCH-' || a.application AS case_id, b.score,
+       'School application ' || a.application || ' gives an address where no other system has ever recorded the child or '
+           || 'parent; they are recorded living at another address' || coalesce(' in ' || nullif(lw.ward, al.ward), '')
+           || coalesce(' (application address in ' || al.ward || ')', '') AS reason,
+       coalesce(a.children[1], a.parents[1]) AS resident_id, a.uprn, a.application AS reference,
+       list_concat(coalesce(a.children[2:], []), coalesce(a.parents, [])) AS related_residents,
+       a.evidence || ee.evidence AS evidence
+FROM applications a
+JOIN best b USING (application)
+JOIN elsewhere_evidence ee USING (application)
+LEFT JOIN llpg al ON al.uprn = a.uprn
+LEFT JOIN llpg lw ON lw.uprn = b.lives_at

@@ -1,0 +1,51 @@
+-- Single person discount claimed on a live council tax account while another adult is evidenced living at
+-- the property. Left out, as the discount rules disregard them: children, the dead, and anyone the golden
+-- record places at another address now or a move-out system recorded leaving (residence_evidence.counts).
+-- Also left out: accounts whose liable people are all dead (the after-death list has them), and "other
+-- adults" whose name could be a liable person's (possibly_same_person: one person, records unlinked).
+-- An adult's evidence that began before the liability did, or carries no date, counts at
+-- $predating_factor of its weight: a previous household's records linger in systems that learn of moves
+-- late, while a partner's begin when they move in.
+WITH claims AS (
+    SELECT r.group_ref AS account, r.uprn, r.resident_id, r.source_record_id, r.since
+    FROM live_records r JOIN person_records p USING (source_system, source_record_id)
+    WHERE r.source_system = $source AND r.live AND r.uprn IS NOT NULL
+      AND list_contains($discount_values, upper(p.source_attributes->>$discount_attribute))),
+accounts AS (
+    SELECT account, any_value(claims.uprn) AS uprn, min(claims.since) AS liable_since,
+           list(DISTINCT resident_id ORDER BY resident_id) AS liable,
+           list(DISTINCT {'forename': g.forename, 'surname': g.surname}) AS liable_names,
+           list({'source_system': $source, 'record_id': source_record_id, 'date': since,
+                 'fact': 'liable on account ' || account || ' with single person discount'} ORDER BY source_record_id) AS evidence
+    FROM claims JOIN mart_residents m USING (resident_id) JOIN golden_residents g USING (resident_id)
+    GROUP BY account HAVING bool_or(NOT m.deceased)),
+other_evidence AS (
+    SELECT a.account, e.resident_id, e.source_system, e.source_record_id, e.since,
+           e.weight * CASE WHEN e.start_date >= a.liable_since THEN 1 ELSE $predating_factor END AS weight
+    FROM accounts a
+    JOIN residence_evidence e ON e.uprn = a.uprn AND e.counts AND NOT list_contains(a.liable, e.resident_id)
+                             AND e.source_system <> $source   -- liable on another account: not unlisted
+    JOIN mart_residents m ON m.resident_id = e.resident_id AND m.uprn = a.uprn AND m.adult AND NOT m.deceased
+    JOIN golden_residents g ON g.resident_id = e.resident_id
+    WHERE NOT list_bool_or([possibly_same_person(n.forename, n.surname, g.forename, g.surname)
+                            FOR n IN a.liable_names])),
+others AS (
+    SELECT account, resident_id, 1 - product(1 - weight) AS score
+    FROM (SELECT account, resident_id, source_system, max(weight) AS weight FROM other_evidence GROUP BY ALL)
+    GROUP BY ALL),
+found AS (
+    SELECT o.account, max(o.score) AS score, list(DISTINCT o.resident_id ORDER BY o.resident_id) AS others,
+           list(DISTINCT t.title ORDER BY t.title) AS titles,
+           list({'source_system': e.source_system, 'record_id': e.source_record_id, 'date': e.since,
+                 'fact': 'adult ' || o.resident_id || ' recorded at the property'} ORDER BY e.since, e.source_record_id) AS evidence
+    FROM others o
+    JOIN other_evidence e USING (account, resident_id)
+    LEFT JOIN _source_titles t ON t.source_system = e.source_system
+    GROUP BY o.account)
+SELECT 'SPD-' || a.account AS case_id, f.score,
+       'Single person discount on account ' || a.account || ', but ' || len(f.others)
+           || CASE WHEN len(f.others) = 1 THEN ' other adult is' ELSE ' other adults are' END
+           || ' recorded living at the property (' || array_to_string(f.titles, ', ') || ')' AS reason,
+       a.liable[1] AS resident_id, a.uprn, a.account AS reference, f.others AS related_residents,
+       a.evidence || f.evidence AS evidence
+FROM accounts a JOIN found f USING (account)
