@@ -175,8 +175,15 @@ def run_size(residents: int, seed: int, keep: Path | None) -> str:
             _run(job, instance=instance, asset_selection=[dg.AssetKey(key)])
         stages.append(s)
 
+    marts = defs.resolve_job_def("build_marts")
+    with measure(f"marts (build_marts: {len(marts.asset_layer.executable_asset_keys)} assets, with exports)") as s:
+        _run(marts, instance=instance)
+    stages.append(s)
+
     with duckdb.connect(str(data / "warehouse.duckdb")) as con:
         records = con.execute("SELECT count(*) FROM resolution_input").fetchone()[0]
+        fraud = json.loads(con.execute("SELECT result FROM fraud_evaluation").fetchone()[0])
+        electoral = json.loads(con.execute("SELECT result FROM electoral_evaluation").fetchone()[0])
         evaluation = json.loads(con.execute("SELECT result FROM resolution_evaluation").fetchone()[0])
         meta = con.execute("SELECT count(*) FROM resolution_pairs").fetchone()[0]
         golden = json.loads(con.execute("SELECT result FROM golden_evaluation").fetchone()[0])
@@ -233,6 +240,22 @@ def run_size(residents: int, seed: int, keep: Path | None) -> str:
         f"{golden['households']:,}; deaths in the NHS feed marked deceased "
         f"{golden['nhs_feed_deaths_marked_deceased']:.1%} (all deaths known to any system: "
         f"{golden['deaths_marked_deceased']:.1%}).",
+        "",
+        "Counter-fraud lists against the planted cases:",
+        "",
+        "| list | listed | planted | precision | recall |",
+        "|---|---:|---:|---:|---:|",
+        *(f"| {name.replace('_', ' ')} | {r['listed']:,} | {r['planted']:,} | {r['precision']:.2f} | {r['recall']:.2f} |"
+          for name, r in fraud.items()),
+        "",
+        f"Single person discount cases where the truth has another adult living at the property: "
+        f"{fraud['single_person_discount']['confirmed_by_truth']:.0%}.",
+        "",
+        f"Electoral register: {electoral['electors']:,} electors, validation rate {electoral['validation_rate']:.1%} "
+        f"(confirmed electors truly living there {electoral['confirmed_precision']:.1%}); review list precision "
+        f"{electoral['review_precision']:.1%}, recall {electoral['review_recall']:.1%}; canvass list "
+        f"{electoral['canvass_rows']:,} people, precision {electoral['canvass_precision']:.1%}, recall of the truly "
+        f"unregistered adults {electoral['canvass_recall_adults']:.1%} and attainers {electoral['canvass_recall_attainers']:.1%}.",
         "",
         "Resident 360 from the command line (a fresh process each time, 5 residents): "
         + ", ".join(f"`{k}` {v:.2f} s" for k, v in lookups.items()) + " (target < 1 s).",

@@ -60,5 +60,5 @@ def _spd_confirmed(con: duckdb.DuckDBPyConnection) -> float | None:
             FROM {table_name('single_person_discount')} f JOIN _resident_person lp USING (resident_id))
         SELECT round(avg(EXISTS (SELECT 1 FROM _persons p WHERE p.current_uprn = c.uprn AND p.person_id <> c.liable
                                  AND p.date_of_death IS NULL
-                                 AND date_diff('year', p.dob::DATE, c.as_of) >= 18)::INT), 4)
+                                 AND p.dob::DATE + INTERVAL 18 YEAR <= c.as_of)::INT), 4)
         FROM cases c""").fetchone()[0]

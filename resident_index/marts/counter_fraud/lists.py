@@ -20,7 +20,7 @@ LISTS = ["single_person_discount", "sublets", "entitlements_after_death", "false
 CASE_SQL = """
 CREATE OR REPLACE TABLE {table} AS
 WITH cases AS ({query})
-SELECT c.case_id, '{name}' AS case_type, round(c.score, 3) AS score, c.reason, c.resident_id,
+SELECT c.case_id, '{name}' AS case_type, round(c.score::DOUBLE, 3) AS score, c.reason, c.resident_id,
        nullif(concat_ws(' ', g.forename, g.surname), '') AS name, c.uprn, l.address_text AS address,
        c.reference, c.related_residents,
        c.evidence::STRUCT(source_system VARCHAR, record_id VARCHAR, date DATE, fact VARCHAR)[] AS evidence,
