@@ -7,7 +7,9 @@ or NI numbers, dates of birth that differ by more than a typo) nor a pair a revi
 people. A weakly identified record therefore attaches to the person its strongest link points to.
 A link on which both records share a strong identifier (NHS, NI or shared id) outweighs a difference in
 date of birth: that is a mistyped date, not a second person. A record from a system that holds only
-adults cannot join a cluster whose date of birth makes that person too young for it.
+adults cannot join a cluster whose date of birth makes that person too young for it. Where one side has no
+date of birth, records that give other phone numbers and other email addresses than the cluster's (both
+held on each side) are a second person of the same name at the address, a son as a rule, not a duplicate.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class Evidence:
     ni: set[str] = field(default_factory=set)
     dobs: set[date] = field(default_factory=set)
     latest_dob: date | None = None  # the person was born on or before this (from the systems' minimum ages)
+    phones: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)
 
 
 def _edit_distance_at_most_one(a: str, b: str) -> bool:
@@ -52,6 +56,7 @@ class ConflictRules:
     nhs_number: bool = True
     ni_number: bool = True
     dob_max_edit_distance: int = 1
+    contacts: bool = True
 
     def conflict(self, a: Evidence, b: Evidence, strong_link: bool = False) -> str | None:
         if self.nhs_number and a.nhs and b.nhs and a.nhs != b.nhs:
@@ -64,6 +69,10 @@ class ConflictRules:
         if not strong_link and a.dobs and b.dobs and not all(dobs_compatible(x, y, self.dob_max_edit_distance)
                                          for x in a.dobs for y in b.dobs):
             return "dob"
+        if (self.contacts and not strong_link and not (a.dobs and b.dobs)
+                and a.phones and b.phones and not a.phones & b.phones
+                and a.emails and b.emails and not a.emails & b.emails):
+            return "contacts"
         return None
 
 
@@ -88,7 +97,8 @@ def cluster(records: dict[str, Evidence], links: list[Link],
     """
     rules = rules or ConflictRules()
     parent = {r: r for r in records}
-    evidence = {r: Evidence(set(e.nhs), set(e.ni), set(e.dobs), e.latest_dob) for r, e in records.items()}
+    evidence = {r: Evidence(set(e.nhs), set(e.ni), set(e.dobs), e.latest_dob, set(e.phones), set(e.emails))
+                for r, e in records.items()}
     members = {r: [r] for r in records}
     apart: dict[str, set[str]] = {}
     for pair in cannot_link:
@@ -124,6 +134,8 @@ def cluster(records: dict[str, Evidence], links: list[Link],
         e.nhs |= s.nhs
         e.ni |= s.ni
         e.dobs |= s.dobs
+        e.phones |= s.phones
+        e.emails |= s.emails
         if s.latest_dob and (e.latest_dob is None or s.latest_dob < e.latest_dob):
             e.latest_dob = s.latest_dob
         for record in (a, b):

@@ -67,9 +67,10 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str) -> dict:
     """Cluster, assign IDs and write the crosswalk; returns figures for metadata."""
     ensure_state(con)
     _latest_decisions(con)
-    evidence = {uid: Evidence({nhs} if nhs else set(), {ni} if ni else set(), {dob} if dob else set(), latest)
-                for uid, nhs, ni, dob, latest in con.execute(
-                    "SELECT unique_id, nhs_number, ni8, dob, latest_dob FROM resolution_input").fetchall()}
+    evidence = {uid: Evidence({nhs} if nhs else set(), {ni} if ni else set(), {dob} if dob else set(), latest,
+                              {phone} if phone else set(), {email} if email else set())
+                for uid, nhs, ni, dob, latest, phone, email in con.execute(
+                    "SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email FROM resolution_input").fetchall()}
     apart = {frozenset(p) for p in con.execute(
         "SELECT unique_id_l, unique_id_r FROM latest_decisions WHERE verdict = 'different'").fetchall()}
     # a system that never lists one person twice at one address: its records at one UPRN are different people

@@ -165,7 +165,8 @@ def test_settings_are_checked_and_titles_come_from_the_source_registry(tmp_path)
                    "households_min_services: 2\ntrend_months: 12\n")
     with pytest.raises(ValueError, match="age_band_starts"):
         load_settings(bad)
-    bad.write_text("services: {library: null}\nage_band_starts: [0]\nresidents_min_services: 3\n"
-                   "households_min_services: 2\ntrend_months: 12\n")
-    with pytest.raises(ValueError, match="library"):
-        load_settings(bad)
+    # a service the council's registry does not hold is left out and named, not an error
+    bad.write_text("services: {library: null, council_tax: null}\nage_band_starts: [0]\n"
+                   "residents_min_services: 3\nhouseholds_min_services: 2\ntrend_months: 12\n")
+    without = load_settings(bad)
+    assert list(without["services"]) == ["council_tax"] and without["services_not_in_registry"] == ["library"]

@@ -77,3 +77,17 @@ def test_a_record_from_an_adults_only_system_cannot_join_a_child():
     result = cluster(records, links)
     assert result.cluster_of["ctax|1"] == result.cluster_of["nhs|father"] != result.cluster_of["nhs|son"]
     assert result.refused == {"age": 1}
+
+
+def test_a_dobless_contact_with_other_phone_and_email_is_a_second_person_not_a_duplicate():
+    father = Evidence(dobs={date(1972, 8, 20)}, phones={"+447913059057"}, emails={"matthew.dartley@example.net"})
+    son = Evidence(phones={"+447811305433"}, emails={"matthew_dartley33@example.org"})
+    result = cluster({"nhs|father": father, "crm|son": son}, [("crm|son", "nhs|father", 0.998, "model", False)])
+    assert result.cluster_of["crm|son"] != result.cluster_of["nhs|father"]
+    assert result.refused == {"contacts": 1}
+    # one contact detail in common, a strong identifier, or the rule switched off: one person
+    same_email = Evidence(phones={"+447811305433"}, emails={"matthew.dartley@example.net"})
+    assert len(set(cluster({"a": father, "b": same_email}, [("a", "b", 0.99, "model", False)]).cluster_of.values())) == 1
+    assert len(set(cluster({"a": father, "b": son}, [("a", "b", 0.99, "model", True)]).cluster_of.values())) == 1
+    off = ConflictRules(contacts=False)
+    assert len(set(cluster({"a": father, "b": son}, [("a", "b", 0.99, "model", False)], rules=off).cluster_of.values())) == 1

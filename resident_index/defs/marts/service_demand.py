@@ -47,6 +47,7 @@ def service_use(warehouse: DuckDBResource) -> dg.MaterializeResult:
                                         FROM service_use)) FROM mart_residents WHERE NOT deceased""").fetchone()
         return published(
             con, "service_use", living_residents=living, residents_active_in_a_service=active,
+            services_not_in_registry=", ".join(settings["services_not_in_registry"]) or "none",
             share_active_in_a_service=round(active / living, 4) if living else 0.0,
             residents_per_service=_by_service(con, settings, "SELECT service, count(*) FROM service_use GROUP BY 1",
                                               ["service", "residents"]),

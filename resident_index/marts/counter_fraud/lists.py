@@ -13,6 +13,8 @@ from resident_index.marts.evidence import load_rule_tables
 
 HERE = Path(__file__).parent
 RULES = HERE / "counter_fraud.yaml"
+#: rules given as a list of mappings, loaded as temp table _<rule>
+MAPPING_RULES = {"entitlements", "claims"}
 LISTS = ["single_person_discount", "sublets", "entitlements_after_death", "false_school_addresses",
          "multiple_identities"]
 
@@ -45,22 +47,25 @@ def build_list(con: duckdb.DuckDBPyConnection, name: str, rules: dict | None = N
     """Table fraud_<name>: the cases of one list scoring at least its min_score, highest first.
 
     Needs residence_evidence and friends (marts/evidence.sql). A rule's list of mappings (entitlements,
-    claims) becomes temp table _<key>; every other rule is a named parameter of the list's query.
+    claims) becomes temp table _<key>; every other rule is a named parameter of the list's query (roles and
+    values upper case, as the records hold them).
     """
     if name not in LISTS:
         raise ValueError(f"unknown counter-fraud list {name!r}; the lists are {', '.join(LISTS)}")
     rule = (rules or load_rules())[name]
     load_rule_tables(con)
     con.execute((HERE / "same_person.sql").read_text(encoding="utf-8"))
-    sql = CASE_SQL.format(table=table_name(name), name=name,
-                          query=(HERE / f"{name}.sql").read_text(encoding="utf-8"))
-    params = {}
+    query = re.sub(r"--[^\n]*", "", (HERE / f"{name}.sql").read_text(encoding="utf-8"))  # comments name rules too
+    sql = CASE_SQL.format(table=table_name(name), name=name, query=query)
+    params, tables = {}, set()
     for key, value in rule.items():
         if isinstance(value, list) and value and isinstance(value[0], dict):
             _mapping_table(con, f"_{key}", value)
+            tables.add(key)
         elif f"${key}" in sql:
-            params[key] = [str(v).upper() for v in value] if isinstance(value, list) else value
+            params[key] = [str(v).upper() for v in value] if key.endswith(("_roles", "_values")) else value
     missing = set(re.findall(r"\$(\w+)", sql)) - set(params)
+    missing |= {t for t in re.findall(r"JOIN _(\w+)", query) if t in MAPPING_RULES and t not in tables}
     if missing:
         raise ValueError(f"{RULES.name}: {name} needs {', '.join(sorted(missing))}")
     con.execute(sql, params)

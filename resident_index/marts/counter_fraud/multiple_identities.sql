@@ -1,7 +1,8 @@
 -- One person under several identities or claims: (1) a resident holding two or more live claims of one
 -- kind (`claims`: system and roles), or records with two different NI numbers; (2) two residents the
 -- index keeps apart (different NI numbers, say) whose live claim records share a date of birth and a
--- surname and carry the same forename after nicknames (or one within $forename_similarity).
+-- surname (or one within $surname_similarity) and carry the same forename after nicknames (or one within
+-- $forename_similarity). NI numbers appear in the evidence only where they are the point.
 WITH claims AS (
     SELECT r.resident_id, r.source_system, r.source_record_id, r.group_ref, r.since, r.uprn,
            p.forename_canonical, p.forename, p.surname, p.dob, p.ni_number
@@ -12,13 +13,15 @@ WITH claims AS (
 claim_evidence AS (
     SELECT resident_id, source_system, source_record_id, since, group_ref, ni_number,
            {'source_system': source_system, 'record_id': source_record_id, 'date': since,
-            'fact': 'live claim ' || group_ref || coalesce(' under NI number ' || ni_number, '')} AS evidence
+            'fact': 'live claim ' || group_ref} AS evidence,
+           {'source_system': source_system, 'record_id': source_record_id, 'date': since,
+            'fact': 'live claim ' || group_ref || coalesce(' under NI number ' || ni_number, '')} AS evidence_ni
     FROM claims),
 two_claims AS (
     SELECT resident_id, source_system, count(DISTINCT group_ref) AS claims, list(evidence ORDER BY since) AS evidence
     FROM claim_evidence GROUP BY ALL HAVING count(DISTINCT group_ref) > 1),
 two_ni AS (
-    SELECT c.resident_id, list(DISTINCT p.ni_number) AS numbers,
+    SELECT c.resident_id, list(DISTINCT left(p.ni_number, 8) ORDER BY left(p.ni_number, 8)) AS numbers,
            list({'source_system': p.source_system, 'record_id': p.source_record_id,
                  'date': coalesce(p.start_date, p.first_seen), 'fact': 'NI number ' || p.ni_number}) AS evidence
     FROM resident_crosswalk c JOIN person_records p USING (source_system, source_record_id)
@@ -27,11 +30,11 @@ two_ni AS (
 alike AS (   -- pairs of residents whose claims look like one person's
     SELECT a.resident_id AS a, b.resident_id AS b,
            CASE WHEN left(a.ni_number, 8) <> left(b.ni_number, 8) THEN 0.9 ELSE 0.8 END AS score,
-           [a_e.evidence, b_e.evidence] AS evidence,
+           [a_e.evidence_ni, b_e.evidence_ni] AS evidence,
            left(a.ni_number, 8) <> left(b.ni_number, 8) AS other_ni
     FROM claims a
     JOIN claims b ON a.resident_id < b.resident_id AND a.dob = b.dob AND a.source_system = b.source_system
-                 AND (a.surname = b.surname OR jaro_winkler_similarity(a.surname, b.surname) >= 0.95)
+                 AND (a.surname = b.surname OR jaro_winkler_similarity(a.surname, b.surname) >= $surname_similarity)
                  AND (a.forename_canonical = b.forename_canonical
                       OR jaro_winkler_similarity(a.forename, b.forename) >= $forename_similarity)
     JOIN claim_evidence a_e ON a_e.source_system = a.source_system AND a_e.source_record_id = a.source_record_id

@@ -63,7 +63,8 @@ SELECT 'SUB-' || t.tenancy AS case_id,
            || ' recorded living at another address now'
            || CASE WHEN u.residents IS NULL THEN ''
                    ELSE ', and ' || len(u.residents) || CASE WHEN len(u.residents) = 1 THEN ' adult' ELSE ' adults' END
-                        || ' not on the tenancy nor related to the tenant' || CASE WHEN len(u.residents) = 1 THEN ' is' ELSE 's are' END
+                        || ' not on the tenancy nor related to ' || CASE WHEN len(t.tenants) = 1 THEN 'the tenant' ELSE 'a tenant' END
+                        || CASE WHEN len(u.residents) = 1 THEN ' is' ELSE ' are' END
                         || ' recorded living in the home' END AS reason,
        t.tenants[1] AS resident_id, t.uprn, t.tenancy AS reference,
        list_concat(t.tenants[2:], coalesce(u.residents, [])) AS related_residents,

@@ -14,19 +14,19 @@ SETTINGS = Path(__file__).with_name("service_demand.yaml")
 
 def load_settings(path: Path = SETTINGS) -> dict:
     """The YAML with every service's display name filled in from the source registry; a bad value raises
-    a ValueError naming the file and the setting."""
+    a ValueError naming the file and the setting. Services the registry does not hold (a council without
+    that system) are left out and listed under `services_not_in_registry`."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     titles = {spec.name: spec.title for spec in load_registry()}
     unknown = sorted(set(raw["services"]) - set(titles))
-    if unknown:
-        raise ValueError(f"{path.name}: services {unknown} are not systems in the source registry")
     starts = raw["age_band_starts"]
     if not starts or starts[0] != 0 or any(b <= a for a, b in zip(starts, starts[1:])):
         raise ValueError(f"{path.name}: age_band_starts must begin at 0 and rise, not {starts}")
     for key in ("residents_min_services", "households_min_services", "trend_months"):
         if not isinstance(raw[key], int) or raw[key] < 1:
             raise ValueError(f"{path.name}: {key} must be a whole number of at least 1, not {raw[key]!r}")
-    return {**raw, "services": {s: label or titles[s] for s, label in raw["services"].items()}}
+    return {**raw, "services": {s: label or titles[s] for s, label in raw["services"].items() if s in titles},
+            "services_not_in_registry": unknown}
 
 
 def age_bands(starts: list[int]) -> list[tuple[str, int, int | None]]:
