@@ -160,11 +160,22 @@ def test_spd_an_account_whose_liable_people_are_all_dead_is_left_to_the_after_de
 def test_spd_evidence_from_before_the_liability_counts_at_the_predating_factor(council):
     spd_household(council, gp=date(2023, 1, 1))  # a GP registration older than the account
     council.record("P1", "electoral_register", "E1", "U1", date(2022, 6, 1), dated=False)  # the register: undated
-    assert council.cases("single_person_discount") == {}  # 0.3 and 0.35: not enough at min_score 0.6
+    assert council.cases("single_person_discount") == {}  # 0.24 and 0.28: not enough at min_score 0.6
     [case] = council.cases("single_person_discount", min_score=0).values()
-    assert case["score"] == round(1 - (1 - 0.6 * 0.5) * (1 - 0.7 * 0.5), 3)
+    assert case["score"] == round(1 - (1 - 0.6 * 0.4) * (1 - 0.7 * 0.4), 3)
     [case] = council.cases("single_person_discount", predating_factor=1).values()
     assert case["score"] == round(1 - (1 - 0.6) * (1 - 0.7), 3)
+
+
+def test_spd_a_benefit_claim_shows_another_adult_only_when_they_are_the_partner_on_it(council):
+    """A partner on a claim at the property is a second adult; a claimant there who is not liable is a
+    claims question (the multiple-identities list), not evidence against the discount."""
+    spd_household(council, gp=None)
+    council.record("P1", "benefits", "B1", "U1", date(2024, 6, 1), group="HB1", role="CLAIMANT", status="LIVE")
+    assert council.cases("single_person_discount") == {}
+    council.record("P1", "benefits", "B2", "U1", date(2024, 6, 1), group="HB2", role="PARTNER", status="LIVE")
+    [case] = council.cases("single_person_discount").values()
+    assert records_of(case)[1:] == [("benefits", "B2")] and case["score"] == 0.8
 
 
 # --- sublets ------------------------------------------------------------------------------------------------

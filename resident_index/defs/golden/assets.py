@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from resident_index.defs.metadata import md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.golden.relationships import build_relationships
 from resident_index.golden.survivorship import golden_residents_sql
@@ -34,10 +35,9 @@ def golden_residents(warehouse: DuckDBResource) -> dg.MaterializeResult:
             "SELECT count(*), count(*) FILTER (deceased), count(uprn), count(dob) FROM golden_residents").fetchone()
         services = con.execute("""SELECT len(services) AS n, count(*) FROM golden_residents
                                   GROUP BY 1 ORDER BY 1""").fetchall()
-    table = "| services known to | residents |\n|---:|---:|\n" + "\n".join(f"| {s} | {c} |" for s, c in services)
     return dg.MaterializeResult(metadata={"dagster/row_count": n, "deceased": deceased,
                                           "with_current_uprn": with_uprn, "with_dob": with_dob,
-                                          "services_per_resident": dg.MetadataValue.md(table)})
+                                          "services_per_resident": md_table(["services known to", "residents"], services)})
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[golden_residents],
@@ -80,9 +80,8 @@ def resident_events(warehouse: DuckDBResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         con.execute((SQL / "resident_events.sql").read_text(encoding="utf-8"))
         by_type = con.execute("SELECT event_type, count(*) FROM resident_events GROUP BY 1 ORDER BY 1").fetchall()
-    table = "| event | count |\n|---|---:|\n" + "\n".join(f"| {t} | {n} |" for t, n in by_type)
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in by_type),
-                                          "by_type": dg.MetadataValue.md(table)})
+                                          "by_type": md_table(["event", "count"], by_type)})
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[households, relationships],

@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from resident_index.charts import chart_metadata
+from resident_index.defs.metadata import md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.resolution.linker import scratch_connection
 from resident_index.resolution.pairs import score_pairs
@@ -80,9 +81,8 @@ def resolution_pairs(config: PairsConfig, warehouse: DuckDBResource) -> dg.Mater
     per_rule = figures.pop("comparisons_per_blocking_rule", None)
     meta = {**figures, "dagster/row_count": figures["pairs"], "pairs_above_link_threshold": above}
     if per_rule:
-        meta["comparisons_per_blocking_rule"] = dg.MetadataValue.md(
-            "| blocking rule | comparisons |\n|---|---:|\n"
-            + "\n".join(f"| `{r['rule']}` | {r['comparisons']:,} |" for r in per_rule))
+        meta["comparisons_per_blocking_rule"] = md_table(
+            ["blocking rule", "comparisons"], [(f"`{r['rule']}`", r["comparisons"]) for r in per_rule], max_chars=200)
         meta["comparisons"] = sum(r["comparisons"] for r in per_rule)
     return dg.MaterializeResult(metadata=meta)
 
@@ -96,13 +96,12 @@ def resident_crosswalk(context: dg.AssetExecutionContext, warehouse: DuckDBResou
         figures = resolve(con, model_config(), context.run_id)
         per_source = con.execute("""SELECT source_system, count(*), count(DISTINCT resident_id)
                                     FROM resident_crosswalk GROUP BY 1 ORDER BY 1""").fetchall()
-    table = "| source | records | residents |\n|---|---:|---:|\n" + "\n".join(
-        f"| {s} | {n} | {r} |" for s, n, r in per_source)
+    table = md_table(["source", "records", "residents"], per_source)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": figures["records"], "residents": figures["residents"], "links": figures["links"],
         "id_events": dg.MetadataValue.json(figures["id_events"]),
         "links_refused_by_conflict": dg.MetadataValue.json(figures["links_refused_by_conflict"]),
-        "by_source": dg.MetadataValue.md(table)})
+        "by_source": table})
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[resident_crosswalk],

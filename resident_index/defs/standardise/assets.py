@@ -13,6 +13,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from resident_index.addresses.match import match_new_addresses
+from resident_index.defs.metadata import md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.sources.spec import load_registry
 from resident_index.sources.staging import build_staged_records
@@ -30,10 +31,8 @@ def staged_records(warehouse: DuckDBResource) -> dg.MaterializeResult:
         build_staged_records(con, SPECS)
         rows = con.execute("""SELECT source_system, max(last_seen)::VARCHAR, count(*), count(*) FILTER (is_current)
                               FROM staged_records GROUP BY 1 ORDER BY 1""").fetchall()
-    table = ("| source | latest extract | records | current |\n|---|---|---:|---:|\n"
-             + "\n".join(f"| {s} | {d} | {n} | {c} |" for s, d, n, c in rows))
-    return dg.MaterializeResult(metadata={"dagster/row_count": sum(r[2] for r in rows),
-                                          "sources_included": len(rows), "by_source": dg.MetadataValue.md(table)})
+    return dg.MaterializeResult(metadata={"dagster/row_count": sum(r[2] for r in rows), "sources_included": len(rows),
+                                          "by_source": md_table(["source", "latest extract", "records", "current"], rows)})
 
 
 @dg.asset(group_name="standardise", kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[staged_records, "llpg"],
@@ -48,8 +47,7 @@ def address_matches(warehouse: DuckDBResource) -> dg.MaterializeResult:
         figures = match_new_addresses(con, "_unmatched", sha)
         reasons = con.execute("""SELECT match_reason, accepted, count(*) FROM address_match_cache
                                  GROUP BY ALL ORDER BY 3 DESC""").fetchall()
-    table = "| reason | accepted | addresses |\n|---|---|---:|\n" + "\n".join(f"| {r} | {a} | {n} |" for r, a, n in reasons)
-    return dg.MaterializeResult(metadata={**figures, "by_reason": dg.MetadataValue.md(table)})
+    return dg.MaterializeResult(metadata={**figures, "by_reason": md_table(["reason", "accepted", "addresses"], reasons)})
 
 
 @dg.asset(group_name="standardise", kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[address_matches],
@@ -61,8 +59,8 @@ def person_records(warehouse: DuckDBResource) -> dg.MaterializeResult:
         rows = con.execute("""SELECT source_system, count(*), count(uprn), count(*) FILTER (uprn_source = 'matched')
                               FROM person_records GROUP BY 1 ORDER BY 1""").fetchall()
     total = sum(r[1] for r in rows)
-    table = ("| source | records | with UPRN | matched by address |\n|---|---:|---:|---:|\n"
-             + "\n".join(f"| {s} | {n} | {u / n:.1%} | {m} |" for s, n, u, m in rows))
+    table = md_table(["source", "records", "with UPRN", "matched by address"],
+                     [(s, n, f"{u / n:.1%}", m) for s, n, u, m in rows])
     return dg.MaterializeResult(metadata={"dagster/row_count": total,
                                           "uprn_rate": round(sum(r[2] for r in rows) / total, 4) if total else 0.0,
-                                          "by_source": dg.MetadataValue.md(table)})
+                                          "by_source": table})

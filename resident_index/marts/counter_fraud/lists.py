@@ -14,7 +14,7 @@ from resident_index.marts.evidence import load_rule_tables
 HERE = Path(__file__).parent
 RULES = HERE / "counter_fraud.yaml"
 #: rules given as a list of mappings, loaded as temp table _<rule>
-MAPPING_RULES = {"entitlements", "claims"}
+MAPPING_RULES = {"entitlements", "claims", "evidence_roles"}
 LISTS = ["single_person_discount", "sublets", "entitlements_after_death", "false_school_addresses",
          "multiple_identities"]
 

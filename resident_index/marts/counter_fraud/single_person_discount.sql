@@ -3,6 +3,8 @@
 -- record places at another address now or a move-out system recorded leaving (residence_evidence.counts).
 -- Also left out: accounts whose liable people are all dead (the after-death list has them), and "other
 -- adults" whose name could be a liable person's (possibly_same_person: one person, records unlinked).
+-- Where `evidence_roles` names a system, only its records in those roles count (a partner on a benefit
+-- claim shows a second adult; a claimant at the address who is not liable there is a claims question).
 -- An adult's evidence that began before the liability did, or carries no date, counts at
 -- $predating_factor of its weight: a previous household's records linger in systems that learn of moves
 -- late, while a partner's begin when they move in.
@@ -25,10 +27,12 @@ other_evidence AS (
     FROM accounts a
     JOIN residence_evidence e ON e.uprn = a.uprn AND e.counts AND NOT list_contains(a.liable, e.resident_id)
                              AND e.source_system <> $source   -- liable on another account: not unlisted
+    LEFT JOIN _evidence_roles er ON er.source = e.source_system
     JOIN mart_residents m ON m.resident_id = e.resident_id AND m.uprn = a.uprn AND m.adult AND NOT m.deceased
     JOIN golden_residents g ON g.resident_id = e.resident_id
     WHERE NOT list_bool_or([possibly_same_person(n.forename, n.surname, g.forename, g.surname)
-                            FOR n IN a.liable_names])),
+                            FOR n IN a.liable_names])
+      AND (er.source IS NULL OR list_contains(er.roles, upper(e.role)))),
 others AS (
     SELECT account, resident_id, 1 - product(1 - weight) AS score
     FROM (SELECT account, resident_id, source_system, max(weight) AS weight FROM other_evidence GROUP BY ALL)
