@@ -6,7 +6,10 @@ resident_crosswalk (every record exactly once), resident_id_history and review_q
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -36,21 +39,97 @@ def ensure_state(con: duckdb.DuckDBPyConnection) -> None:
 
 STRONG = ("(l.nhs_number = r.nhs_number OR l.ni8 = r.ni8 OR l.shared_id = r.shared_id) IS TRUE")
 
+#: what the last clustering was computed from: an incremental run reclusters only what changed since
+CLUSTER_STATE = ["cluster_state_links", "cluster_state_evidence", "cluster_state_apart", "cluster_state_meta"]
 
-def _links(con: duckdb.DuckDBPyConnection, cfg: dict) -> list[Link]:
-    """Model links above the link threshold, deterministic rule links, and reviewers' 'same' verdicts."""
-    links = con.execute(f"""SELECT p.unique_id_l, p.unique_id_r, p.match_probability, 'model', {STRONG}
-                            FROM resolution_pairs p
-                            JOIN resolution_input l ON l.unique_id = p.unique_id_l
-                            JOIN resolution_input r ON r.unique_id = p.unique_id_r
-                            WHERE p.match_probability >= ?""", [cfg["link_threshold"]]).fetchall()
-    for rule in cfg.get("link_rules", []):
-        links += con.execute(f"""SELECT l.unique_id, r.unique_id, 1.0::DOUBLE, 'rule', {STRONG}
-                                 FROM resolution_input l JOIN resolution_input r
-                                   ON l.unique_id < r.unique_id AND ({rule})""").fetchall()
-    links += con.execute("""SELECT unique_id_l, unique_id_r, 1.0::DOUBLE, 'reviewer', true FROM latest_decisions
-                            WHERE verdict = 'same'""").fetchall()
-    return links
+
+def _current_inputs(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
+    """Temp tables of what clustering reads: _links_now (model links above the link threshold,
+    deterministic rule links, reviewers' 'same' verdicts), _evidence_now (each record's identifiers,
+    with a fingerprint) and _apart_now (pairs that must stay apart)."""
+    rules = "".join(f"""
+        UNION ALL
+        SELECT l.unique_id, r.unique_id, 1.0::DOUBLE, 'rule', {STRONG}
+        FROM resolution_input l JOIN resolution_input r ON l.unique_id < r.unique_id AND ({rule})"""
+                    for rule in cfg.get("link_rules", []))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _links_now AS
+        SELECT p.unique_id_l AS a, p.unique_id_r AS b, p.match_probability AS probability, 'model' AS how,
+               {STRONG} AS strong
+        FROM resolution_pairs p
+        JOIN resolution_input l ON l.unique_id = p.unique_id_l
+        JOIN resolution_input r ON r.unique_id = p.unique_id_r
+        WHERE p.match_probability >= $threshold
+        {rules}
+        UNION ALL
+        SELECT unique_id_l, unique_id_r, 1.0::DOUBLE, 'reviewer', true FROM latest_decisions WHERE verdict = 'same'
+        """, {"threshold": cfg["link_threshold"]})
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _evidence_now AS
+        SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email,
+               md5(concat_ws('|', nhs_number, ni8, dob, latest_dob, phone, email, source_system, uprn,
+                             distinct_at_address)) AS fingerprint
+        FROM resolution_input""")
+    # a system that never lists one person twice at one address: its records at one UPRN are different people
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _apart_now AS
+        SELECT unique_id_l AS a, unique_id_r AS b FROM latest_decisions WHERE verdict = 'different'
+        UNION
+        SELECT l.unique_id, r.unique_id FROM resolution_input l JOIN resolution_input r
+        ON l.source_system = r.source_system AND l.uprn = r.uprn AND l.unique_id < r.unique_id
+        WHERE l.distinct_at_address""")
+
+
+def _config_fingerprint(cfg: dict) -> str:
+    """Changes with the rules clustering follows (thresholds, conflicts, link rules) or its code."""
+    rules = {k: cfg.get(k) for k in ("link_threshold", "conflicts", "link_rules")}
+    digest = hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode())
+    for code in (Path(__file__).with_name("clustering.py"), Path(__file__)):
+        digest.update(code.read_bytes())
+    return digest.hexdigest()
+
+
+def _affected_records(con: duckdb.DuckDBPyConnection, fingerprint: str) -> int | None:
+    """Temp table _affected: the records to recluster, or None when everything must be (no state yet, or
+    new rules). Changed records, and the ends of links or apart-pairs that came or went, grow to whole
+    previous residents and whole linked groups until closed: greedy clustering of a connected group of
+    records does not depend on any other group, so reclustering just these gives what a full run would."""
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'cluster_state_%'").fetchall()}
+    if set(CLUSTER_STATE) - have or con.execute("SELECT count(*) FROM cluster_state_meta WHERE config = ?",
+                                                 [fingerprint]).fetchone()[0] == 0:
+        return None
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _affected AS
+        SELECT unique_id FROM _evidence_now n FULL JOIN cluster_state_evidence o USING (unique_id)
+        WHERE n.fingerprint IS DISTINCT FROM o.fingerprint
+        UNION
+        SELECT unnest([a, b]) FROM ((SELECT * FROM _links_now EXCEPT SELECT * FROM cluster_state_links)
+                                    UNION ALL (SELECT * FROM cluster_state_links EXCEPT SELECT * FROM _links_now))
+        UNION
+        SELECT unnest([a, b]) FROM ((SELECT * FROM _apart_now EXCEPT SELECT * FROM cluster_state_apart)
+                                    UNION ALL (SELECT * FROM cluster_state_apart EXCEPT SELECT * FROM _apart_now))""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _previous_of AS
+                   SELECT source_system || '|' || source_record_id AS unique_id, resident_id FROM resident_crosswalk""")
+    size = -1
+    while size != (size := con.execute("SELECT count(*) FROM _affected").fetchone()[0]):
+        con.execute("""
+            INSERT INTO _affected
+            SELECT unique_id FROM _previous_of
+            WHERE resident_id IN (SELECT resident_id FROM _previous_of SEMI JOIN _affected USING (unique_id))
+            UNION
+            SELECT b FROM _links_now WHERE a IN (SELECT unique_id FROM _affected)
+            UNION
+            SELECT a FROM _links_now WHERE b IN (SELECT unique_id FROM _affected)
+            EXCEPT
+            SELECT unique_id FROM _affected""")
+    return size
+
+
+def _save_state(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    con.execute("CREATE OR REPLACE TABLE cluster_state_links AS SELECT * FROM _links_now")
+    con.execute("CREATE OR REPLACE TABLE cluster_state_evidence AS SELECT unique_id, fingerprint FROM _evidence_now")
+    con.execute("CREATE OR REPLACE TABLE cluster_state_apart AS SELECT * FROM _apart_now")
+    con.execute("CREATE OR REPLACE TABLE cluster_state_meta AS SELECT ?::VARCHAR AS config", [fingerprint])
 
 
 def _latest_decisions(con: duckdb.DuckDBPyConnection) -> None:
@@ -63,39 +142,53 @@ def _latest_decisions(con: duckdb.DuckDBPyConnection) -> None:
                                               greatest(unique_id_l, unique_id_r) ORDER BY decided_at DESC) = 1""")
 
 
-def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str) -> dict:
-    """Cluster, assign IDs and write the crosswalk; returns figures for metadata."""
+def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool = False) -> dict:
+    """Cluster, assign IDs and write the crosswalk; returns figures for metadata.
+
+    Incremental unless `full` (or there is no state from a previous run, or the clustering rules changed):
+    only the records whose identifiers, links or apart-pairs changed are reclustered, with every record
+    connected to them; the result is the same as a full run's.
+    """
     ensure_state(con)
     _latest_decisions(con)
+    _current_inputs(con, cfg)
+    fingerprint = _config_fingerprint(cfg)
+    affected = None if full else _affected_records(con, fingerprint)
+    scope = ("" if affected is None else "SEMI JOIN _affected USING (unique_id)")
+    within = ("" if affected is None else
+              "WHERE a IN (SELECT unique_id FROM _affected) AND b IN (SELECT unique_id FROM _affected)")
     evidence = {uid: Evidence({nhs} if nhs else set(), {ni} if ni else set(), {dob} if dob else set(), latest,
                               {phone} if phone else set(), {email} if email else set())
                 for uid, nhs, ni, dob, latest, phone, email in con.execute(
-                    "SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email FROM resolution_input").fetchall()}
-    apart = {frozenset(p) for p in con.execute(
-        "SELECT unique_id_l, unique_id_r FROM latest_decisions WHERE verdict = 'different'").fetchall()}
-    # a system that never lists one person twice at one address: its records at one UPRN are different people
-    apart |= {frozenset(p) for p in con.execute(
-        """SELECT l.unique_id, r.unique_id FROM resolution_input l JOIN resolution_input r
-           ON l.source_system = r.source_system AND l.uprn = r.uprn AND l.unique_id < r.unique_id
-           WHERE l.distinct_at_address""").fetchall()}
-    rules = ConflictRules(**cfg.get("conflicts", {}))
-    links = _links(con, cfg)
-    clusters = cluster(evidence, links, apart, rules)
+                    f"SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email FROM _evidence_now {scope}").fetchall()}
+    apart = {frozenset(p) for p in con.execute(f"SELECT a, b FROM _apart_now {within}").fetchall()}
+    links: list[Link] = con.execute(f"SELECT a, b, probability, how, strong FROM _links_now {within}").fetchall()
+    clusters = cluster(evidence, links, apart, ConflictRules(**cfg.get("conflicts", {})))
 
-    previous = dict(con.execute("""SELECT source_system || '|' || source_record_id, resident_id
-                                   FROM resident_crosswalk""").fetchall())
+    con.execute("CREATE OR REPLACE TEMP TABLE _previous_crosswalk AS SELECT * FROM resident_crosswalk")
+    previous_sql = "SELECT source_system || '|' || source_record_id, resident_id FROM _previous_crosswalk"
+    if affected is not None:  # the previous residents of the reclustered records lie wholly among them
+        previous_sql += """ WHERE resident_id IN (SELECT resident_id FROM _previous_of SEMI JOIN _affected USING (unique_id))"""
+    previous = dict(con.execute(previous_sql).fetchall())
     issued = con.execute("SELECT max(resident_id) FROM resident_id_history WHERE event IN ('mint', 'split')").fetchone()[0]
     assignment = assign_ids(clusters.cluster_of, previous, id_number(issued) + 1 if issued else 1)
 
     con.register("_assigned", _assigned_table(assignment.resident_of, clusters.attached_by))
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TABLE resident_crosswalk AS
+        WITH assigned AS (
+            SELECT unique_id, resident_id, match_probability, linked_by FROM _assigned
+            UNION ALL
+            SELECT c.source_system || '|' || c.source_record_id, c.resident_id, c.match_probability, c.linked_by
+            FROM _previous_crosswalk c
+            WHERE {'false' if affected is None else "c.source_system || '|' || c.source_record_id NOT IN (SELECT unique_id FROM _affected)"})
         SELECT i.source_system, i.source_record_id, a.resident_id, a.match_probability, a.linked_by,
                p.first_seen, p.last_seen
-        FROM _assigned a
+        FROM assigned a
         JOIN resolution_input i USING (unique_id)
         JOIN person_records p USING (source_system, source_record_id)
         ORDER BY resident_id, source_system, source_record_id""")
+    _save_state(con, fingerprint)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     if assignment.events:
         event, resident, related, records = (list(c) for c in zip(*assignment.events))
@@ -108,9 +201,11 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str) -> dict:
     events: dict[str, int] = {}
     for event in assignment.events:
         events[event[0]] = events.get(event[0], 0) + 1
-    residents = len(set(assignment.resident_of.values()))
+    records, residents = con.execute("SELECT count(*), count(DISTINCT resident_id) FROM resident_crosswalk").fetchone()
     con.unregister("_assigned")
-    return {"records": len(assignment.resident_of), "residents": residents, "links": len(links),
+    return {"records": records, "residents": residents,
+            "links": con.execute("SELECT count(*) FROM _links_now").fetchone()[0],
+            "mode": "full" if affected is None else "incremental", "records_reclustered": len(evidence),
             "id_events": events, "links_refused_by_conflict": clusters.refused}
 
 

@@ -72,6 +72,28 @@ def test_a_new_extract_adds_new_residents_and_joins_known_ones(council):
     assert "merge" not in dict(events) and "split" not in dict(events)
 
 
+def test_an_incremental_day_reclusters_only_what_changed_and_agrees_with_a_full_run(council, tmp_path):
+    from datetime import date
+
+    from resident_index.resolution.resolve import resolve
+    from resident_index.resolution.splink_model import model_config
+    from resident_index.synthetic.next_day import land_changed_day
+
+    assert land_changed_day(council["data"], date(2026, 11, 3), share=0.05, seed=3) > 0
+    run(council)
+    incremental = crosswalk(council)
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(council["data"] / "warehouse.duckdb", copy)
+    with duckdb.connect(str(copy)) as con:
+        figures = resolve(con, model_config(), "test-full", full=True)
+        full = dict(con.execute("SELECT source_system || '|' || source_record_id, resident_id "
+                                "FROM resident_crosswalk").fetchall())
+        assert figures["id_events"] == {}  # the full run finds nothing to change
+        noop = resolve(con, model_config(), "test-noop")
+    assert full == incremental
+    assert noop["mode"] == "incremental" and noop["records_reclustered"] == 0
+
+
 def test_a_reviewers_not_the_same_verdict_survives_a_full_rebuild(council):
     [(left, right, resident)] = rows(council, """
         SELECT min(source_system || '|' || source_record_id), max(source_system || '|' || source_record_id), resident_id

@@ -91,7 +91,8 @@ def resolution_pairs(config: PairsConfig, warehouse: DuckDBResource) -> dg.Mater
           metadata={"dagster/table_name": "resident_crosswalk"})
 def resident_crosswalk(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Every staged record exactly once, with its persistent resident ID, how it was linked
-    (model | rule | reviewer) and when it was first and last seen. ID changes go to resident_id_history."""
+    (model | rule | reviewer) and when it was first and last seen. ID changes go to resident_id_history.
+    Incremental: only records whose identifiers or links changed are reclustered, with all connected to them."""
     with warehouse.get_connection() as con:
         figures = resolve(con, model_config(), context.run_id)
         per_source = con.execute("""SELECT source_system, count(*), count(DISTINCT resident_id)
@@ -99,6 +100,7 @@ def resident_crosswalk(context: dg.AssetExecutionContext, warehouse: DuckDBResou
     table = md_table(["source", "records", "residents"], per_source)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": figures["records"], "residents": figures["residents"], "links": figures["links"],
+        "mode": figures["mode"], "records_reclustered": figures["records_reclustered"],
         "id_events": dg.MetadataValue.json(figures["id_events"]),
         "links_refused_by_conflict": dg.MetadataValue.json(figures["links_refused_by_conflict"]),
         "by_source": table})

@@ -78,7 +78,8 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             "previous_extract": str(prev[0]) if prev else "none",
             "previous_rows": prev[1] if prev else 0,
             "quarantine_reasons": dg.MetadataValue.md(_reasons(result.quarantined)),
-            "profile": dg.MetadataValue.md(profile_markdown(result.staged)),
+            "rows_reused_from_previous_extract": result.rows_reused,
+            "profile": dg.MetadataValue.md(profile_markdown(result.records)),
         })
         for o in outcomes:
             yield o
@@ -113,7 +114,7 @@ def _suite_checks(spec: SourceSpec, result, prev) -> list:
     change = spec.checks.max_row_count_change
     params = ({"min_rows": int(prev[1] * (1 - change)), "max_rows": int(prev[1] * (1 + change)) + 1}
               if prev else {"min_rows": 1, "max_rows": None})
-    frame = validation_frame(result.staged.to_pandas())
+    frame = validation_frame(result.records.to_pandas())
     return [_check_result(o.name, o.severity, o.passed, o.metadata) for o in run_suite(load_suite(spec), frame, params)]
 
 
