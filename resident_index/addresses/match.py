@@ -2,15 +2,19 @@
 
 Matching is the slow part of standardisation, so results are cached by (address, postcode) and the
 gazetteer's checksum: a daily run matches only addresses it has not seen before, and a new gazetteer
-re-matches everything.
+re-matches everything. The gazetteer itself is cleaned and indexed once per checksum (uk_address_matcher's
+prepared canonical folder, under data/reference/prepared_llpg/), not on every run.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import yaml
+
+from resident_index.settings import reference_dir
 
 SETTINGS = Path(__file__).with_name("address_matching.yaml")
 
@@ -24,6 +28,19 @@ CREATE TABLE IF NOT EXISTS address_match_cache (
 
 def settings() -> dict:
     return yaml.safe_load(SETTINGS.read_text(encoding="utf-8"))
+
+
+def prepared_gazetteer(con: duckdb.DuckDBPyConnection, llpg_sha256: str) -> Path:
+    """The gazetteer cleaned, tokenised and indexed for matching, prepared once per gazetteer checksum."""
+    from uk_address_matcher import prepare_canonical_folder
+
+    root = reference_dir() / "prepared_llpg"
+    folder = root / llpg_sha256[:16]
+    if not (folder / "ukam_manifest.json").exists():
+        shutil.rmtree(root, ignore_errors=True)  # one gazetteer at a time: an older one is no longer used
+        prepare_canonical_folder(con.sql("SELECT uprn AS unique_id, address_text AS address_concat, postcode FROM llpg"),
+                                 folder, con=con, show_progress="off")
+    return folder
 
 
 def match_new_addresses(con: duckdb.DuckDBPyConnection, to_match: str, llpg_sha256: str) -> dict:
@@ -47,10 +64,9 @@ def match_new_addresses(con: duckdb.DuckDBPyConnection, to_match: str, llpg_sha2
     elif new:
         from uk_address_matcher import AddressMatcher  # heavy import, only when there is work
 
-        canonical = con.sql("SELECT uprn AS unique_id, address_text AS address_concat, postcode FROM llpg")
         messy = con.sql("SELECT unique_id, address_concat, postcode FROM _new_addresses")
-        result = AddressMatcher(canonical_addresses=canonical, addresses_to_match=messy, con=con,
-                                show_progress="off").match()
+        result = AddressMatcher(canonical_addresses=str(prepared_gazetteer(con, llpg_sha256)),
+                                addresses_to_match=messy, con=con, show_progress="off").match()
         con.register("_matches", result.matches())
         cfg = settings()
         con.execute("""

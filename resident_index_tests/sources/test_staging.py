@@ -162,3 +162,25 @@ columns: {source_record_id: id, surname: family, address: addr}
     path.write_text('{"id": "1", "family": "Khan", "addr": "1 High St"}\n' + bad + "\n")
     result = stage_extract(con, spec, DAY, path)
     assert result.rows_staged == 1 and len(result.quarantined) == 1 and result.quarantined[0].row_number == 2
+
+
+def test_unchanged_rows_reuse_yesterdays_records_and_stage_exactly_as_from_scratch(tmp_path, con):
+    """A full-snapshot extract costs what its changed rows cost, and gives the same records."""
+    import polars as pl
+
+    from resident_index.sources.landing import read_extract
+    from resident_index.standardise.person import standardise
+
+    landing = tmp_path / "landing"
+    spec = write_library_source(tmp_path / "registry", landing)
+    stage_extract(con, spec, DAY, spec.landing.extract_path(landing, DAY))
+    later = date(2026, 11, 2)
+    changed = LIBRARY_ROWS[1].replace("Bill", "William")
+    write_library_source(tmp_path / "registry", landing, day=str(later), rows=[LIBRARY_ROWS[0], changed, LIBRARY_ROWS[2]])
+    result = stage_extract(con, spec, later, spec.landing.extract_path(landing, later))
+    assert result.rows_reused == 2
+    stored = pl.from_arrow(con.execute("""SELECT * EXCLUDE (raw_hash) FROM staging.library_members
+                                          WHERE extract_date = ? ORDER BY row_number""", [later]).arrow())
+    fresh = standardise(read_extract(spec, spec.landing.extract_path(landing, later)).frame, spec, later)
+    assert stored.cast(fresh.schema).equals(fresh)
+    assert stored["forename"].to_list()[1] == "WILLIAM"
