@@ -1,6 +1,7 @@
 -- The records resolution compares: one row per staged record, with the derived keys the model blocks
 -- and compares on. unique_id is "<source_system>|<source_record_id>". source_hints (from the registry)
--- gives each system's minimum age: latest_dob is the latest birth date its record allows.
+-- gives each system's minimum age: latest_dob is the latest birth date its record allows (the person was
+-- that old when an extract first held the record, a date that does not move from one day to the next).
 CREATE OR REPLACE TABLE resolution_input AS
 SELECT
     source_system || '|' || source_record_id AS unique_id,
@@ -24,7 +25,7 @@ SELECT
     shared_id,
     email,
     coalesce(mobile, phone) AS phone,
-    CASE WHEN h.min_age IS NOT NULL THEN (last_seen - to_years(h.min_age))::DATE END AS latest_dob,
+    CASE WHEN h.min_age IS NOT NULL THEN (first_seen - to_years(h.min_age))::DATE END AS latest_dob,
     coalesce(h.distinct_at_address, false) AS distinct_at_address,
     md5(concat_ws('|', forename, surname, previous_surname, dob, postcode, uprn, address, nhs_number, ni_number, shared_id,
                   email, mobile, phone)) AS fingerprint

@@ -32,7 +32,7 @@ def land_changed_day(data: Path, day: date, share: float, seed: int) -> int:
             frame = frame.with_columns(pl.when(pl.col(id_col).is_in(movers.implode()))
                                        .then(pl.col(id_col).replace_strict(new_addr, default=None))
                                        .otherwise(pl.col(addr_col)).alias(addr_col))
-        added = donors.with_columns((pl.lit("NEW") + pl.col(id_col)).alias(id_col))
+        added = donors.with_columns((pl.lit(f"NEW{day:%Y%m%d}-") + pl.col(id_col)).alias(id_col))
         frame = pl.concat([frame, added])
         out = folder / f"{day}.{spec.landing.extension}"
         if spec.landing.format == "jsonl":
