@@ -4,7 +4,6 @@ validation rate by polling district, the review list, the canvass list, and how 
 Logic and settings: resident_index/marts/electoral_register/ (SQL per table, electoral_register.yaml).
 """
 
-import altair as alt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -42,6 +41,8 @@ def electoral_register_validation(warehouse: DuckDBResource) -> dg.MaterializeRe
 @_asset("electoral_validation_rates", deps=[electoral_register_validation])
 def electoral_validation_rates(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """The register's validation rate overall and per polling district, with the electors of each status."""
+    import altair as alt  # only when the chart is drawn: keeps loading the definitions quick
+
     with warehouse.get_connection() as con:
         build.build_validation_rates(con)
         frame = con.execute("""SELECT polling_district, validation_rate FROM electoral_validation_rates

@@ -3,7 +3,6 @@ in age order. Saving them is resident_index.charts.save_chart's job."""
 
 from __future__ import annotations
 
-import altair as alt
 import duckdb
 
 from resident_index.marts.service_demand.config import age_bands
@@ -20,6 +19,7 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, settings: dict):
 def overlap_heatmap(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.Chart:
     """Rows read across: the colour is the share of the row's residents also in the column's service, the
     number is the residents in both (the diagonal: residents per service)."""
+    import altair as alt  # only when a chart is drawn: keeps loading the definitions quick
     labels = list(settings["services"].values())
     frame = _frame(con, "SELECT service_a, service_b, residents, share_of_a FROM service_overlap", settings)
     base = alt.Chart(frame).encode(
@@ -39,6 +39,7 @@ def overlap_heatmap(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.Chart
 def ward_age_heatmaps(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.FacetChart:
     """One small heatmap per service, ward by age band, coloured by residents per 1,000 living residents
     of that ward and band (each service on its own scale, so small services still show their pattern)."""
+    import altair as alt  # only when a chart is drawn: keeps loading the definitions quick
     bands = [b[0] for b in age_bands(settings["age_band_starts"])] + ["Unknown"]
     frame = _frame(con, "SELECT ward, age_band, service, residents, population, per_1000 FROM demand_by_ward_age",
                    settings)
@@ -57,6 +58,7 @@ def ward_age_heatmaps(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.Fac
 def trend_lines(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.FacetChart:
     """Records started per month, one panel per service with its own scale. Ends are not drawn: a closed
     record is purged after its retention period, so the ends of earlier months are undercounted."""
+    import altair as alt  # only when a chart is drawn: keeps loading the definitions quick
     frame = _frame(con, "SELECT month, service, started FROM service_trend_monthly", settings)
     return alt.Chart(frame).mark_line(point=True, strokeJoin="round").encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", tickCount=6)),
@@ -69,6 +71,7 @@ def trend_lines(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.FacetChar
 
 def residents_per_service(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.Chart:
     """Living residents active in each service (the overlap matrix's diagonal)."""
+    import altair as alt  # only when a chart is drawn: keeps loading the definitions quick
     frame = _frame(con, "SELECT service, count(*) AS residents FROM service_use GROUP BY 1", settings)
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("residents:Q", title="living residents active"),
