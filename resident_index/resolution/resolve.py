@@ -108,8 +108,6 @@ def _affected_records(con: duckdb.DuckDBPyConnection, fingerprint: str) -> int |
         UNION
         SELECT unnest([a, b]) FROM ((SELECT * FROM _apart_now EXCEPT SELECT * FROM cluster_state_apart)
                                     UNION ALL (SELECT * FROM cluster_state_apart EXCEPT SELECT * FROM _apart_now))""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE _previous_of AS
-                   SELECT source_system || '|' || source_record_id AS unique_id, resident_id FROM resident_crosswalk""")
     size = -1
     while size != (size := con.execute("SELECT count(*) FROM _affected").fetchone()[0]):
         con.execute("""
@@ -152,6 +150,10 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
     ensure_state(con)
     _latest_decisions(con)
     _current_inputs(con, cfg)
+    # the last run's crosswalk, kept while the new one replaces it
+    con.execute("CREATE OR REPLACE TEMP TABLE _previous_crosswalk AS SELECT * FROM resident_crosswalk")
+    con.execute("""CREATE OR REPLACE TEMP VIEW _previous_of AS
+                   SELECT source_system || '|' || source_record_id AS unique_id, resident_id FROM _previous_crosswalk""")
     fingerprint = _config_fingerprint(cfg)
     affected = None if full else _affected_records(con, fingerprint)
     scope = ("" if affected is None else "SEMI JOIN _affected USING (unique_id)")
@@ -165,8 +167,7 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
     links: list[Link] = con.execute(f"SELECT a, b, probability, how, strong FROM _links_now {within}").fetchall()
     clusters = cluster(evidence, links, apart, ConflictRules(**cfg.get("conflicts", {})))
 
-    con.execute("CREATE OR REPLACE TEMP TABLE _previous_crosswalk AS SELECT * FROM resident_crosswalk")
-    previous_sql = "SELECT source_system || '|' || source_record_id, resident_id FROM _previous_crosswalk"
+    previous_sql = "SELECT unique_id, resident_id FROM _previous_of"
     if affected is not None:  # the previous residents of the reclustered records lie wholly among them
         previous_sql += """ WHERE resident_id IN (SELECT resident_id FROM _previous_of SEMI JOIN _affected USING (unique_id))"""
     previous = dict(con.execute(previous_sql).fetchall())

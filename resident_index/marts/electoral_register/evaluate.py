@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from resident_index.golden.evaluate import load_resident_persons
 from resident_index.marts.electoral_register.build import load_rules
 
 
@@ -25,17 +26,15 @@ def evaluate_electoral(con: duckdb.DuckDBPyConnection, truth_dir: Path, rules: d
 def _load_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _elector_truth AS SELECT * FROM read_csv(?, all_varchar = true)",
                 [str(truth_dir / "electoral_truth.csv")])
+    load_resident_persons(con, truth_dir)  # _persons, and _resident_person: each resident's true person
     con.execute("""CREATE OR REPLACE TEMP TABLE _true_persons AS
                    SELECT person_id, dob::DATE AS dob, date_of_death::DATE AS date_of_death, current_uprn
-                   FROM read_csv(?, all_varchar = true)""", [str(truth_dir / "persons.csv")])
-    # each resident is the person most of its records belong to; the truth's day is its latest extract
-    con.execute("""CREATE OR REPLACE TEMP TABLE _true_records AS
-                   SELECT DISTINCT source_system, source_record_id, person_id, max(extract_date::DATE) OVER () AS as_of
-                   FROM read_csv(?, all_varchar = true)""", [str(truth_dir / "records.csv")])
-    con.execute("""CREATE OR REPLACE TEMP TABLE _true_resident AS
-                   SELECT c.resident_id, mode(t.person_id) AS person_id
-                   FROM resident_crosswalk c JOIN _true_records t USING (source_system, source_record_id)
-                   GROUP BY c.resident_id""")
+                   FROM _persons""")
+    con.execute("CREATE OR REPLACE TEMP VIEW _true_resident AS SELECT * FROM _resident_person")
+    # the truth's day is its latest extract
+    con.execute("""CREATE OR REPLACE TEMP TABLE _truth_day AS
+                   SELECT max(extract_date::DATE) AS as_of FROM read_csv(?, all_varchar = true)""",
+                [str(truth_dir / "records.csv")])
 
 
 def _validation(con: duckdb.DuckDBPyConnection) -> dict:
@@ -68,7 +67,7 @@ def _canvass(con: duckdb.DuckDBPyConnection, min_age: int, voting_age: int) -> d
         WITH living AS (
             SELECT p.*, date_diff('year', p.dob, a.as_of)
                         - CASE WHEN strftime(p.dob, '%m%d') > strftime(a.as_of, '%m%d') THEN 1 ELSE 0 END AS age
-            FROM _true_persons p CROSS JOIN (SELECT any_value(as_of) AS as_of FROM _true_records) a
+            FROM _true_persons p CROSS JOIN (SELECT any_value(as_of) AS as_of FROM _truth_day) a
             WHERE p.date_of_death IS NULL AND p.current_uprn IS NOT NULL)
         SELECT person_id, current_uprn, age < ? AS attainer,
                person_id IN (SELECT person_id FROM _true_resident) AS known
