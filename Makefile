@@ -20,8 +20,10 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
+# bytecode compiled once at install: every process (Dagster runs, tests, the CLI) imports GX, Splink and
+# Dagster, and would otherwise compile them again wherever PYTHONDONTWRITEBYTECODE is set
 .venv/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	touch $@
 
 setup: .venv/.synced

@@ -2,8 +2,8 @@
 
 Each landed extract date is one run of `ingest_sources` for the sources that have an extract that day
 (oldest first, as the landing sensor would), then `train_resolution_model` if no model has been trained
-yet, then one run of `build_index` and one of `build_marts`. Runs are recorded on the
-instance, so `make ui` shows them afterwards.
+yet, then one run each of `build_index`, `build_marts` and `evaluate_against_truth`. Runs are recorded
+on the instance, so `make ui` shows them afterwards.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def run_all(full_rebuild: bool = False) -> list[str]:
                                            run_config=quiet, raise_on_error=False)
         failures += [f"ingest {day}: {e.step_key}: {e.event_specific_data.error.message.strip()}"
                      for e in result.all_events if e.is_step_failure]
-    jobs = ["build_index", "build_marts"]
+    jobs = ["build_index", "build_marts", "evaluate_against_truth"]
     if not (settings.models_dir() / MODEL_FILE).exists():
         jobs.insert(0, "train_resolution_model")  # a fresh council has no model yet
     for job in jobs:

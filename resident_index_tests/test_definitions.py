@@ -64,6 +64,20 @@ def test_every_registered_source_is_a_partitioned_asset_with_blocking_checks():
     assert defs.resolve_sensor_def("landing_sensor")
 
 
+def test_evaluations_against_the_truth_are_their_own_job_not_part_of_the_daily_builds():
+    """A council has no ground truth: the daily builds never spend time scoring against one."""
+    from resident_index.definitions import defs
+
+    def keys(job):
+        return {k.to_user_string() for k in defs.resolve_job_def(job).asset_layer.executable_asset_keys}
+
+    evaluations = {name for name in graph_snapshot(defs) if name.endswith("_evaluation")}
+    assert evaluations == {"resolution_evaluation", "golden_evaluation", "fraud_evaluation", "electoral_evaluation"}
+    assert keys("evaluate_against_truth") == evaluations
+    assert not evaluations & (keys("build_index") | keys("build_marts"))
+    assert {defs.resolve_schedule_def(s).job_name for s in ("daily_build", "daily_marts")} == {"build_index", "build_marts"}
+
+
 def test_landing_sensor_requests_one_run_per_new_or_changed_extract(tmp_path, monkeypatch):
     registry, data = tmp_path / "registry", tmp_path / "data"
     spec = write_library_source(registry, data / "landing")

@@ -4,7 +4,9 @@ ingest_sources stages one day's extracts (the landing sensor starts it per file)
 everything downstream of the sources up to the golden record from their latest accepted extracts, daily at
 06:00, with the saved matching model; build_marts refreshes the marts and their exports from it, daily at
 07:30 (the 300,000-resident build takes a few minutes); train_resolution_model retrains the model, only
-when someone runs it.
+when someone runs it; evaluate_against_truth scores the index and the marts against the synthetic
+council's ground truth (`resident-index run` and the benchmarks run it; a real council has no truth, so
+it is no part of the daily builds).
 """
 
 import dagster as dg
@@ -13,30 +15,44 @@ from resident_index.defs.partitions import daily_extracts
 
 SOURCES = dg.AssetSelection.groups("sources")
 
+# Every job writes the one DuckDB warehouse, one step at a time (the "warehouse" pool), so steps run in
+# the run's own process: a process per step would only add its start-up (importing Dagster, GX, Splink)
+# to every step.
+SERIAL = dg.in_process_executor
+
 ingest_sources = dg.define_asset_job(
-    "ingest_sources", selection=SOURCES, partitions_def=daily_extracts,
+    "ingest_sources", executor_def=SERIAL, selection=SOURCES, partitions_def=daily_extracts,
     description="Stage one day's extracts of every source system (one partition).",
 )
 
 MODEL = dg.AssetSelection.assets("resolution_model")
 
 train_resolution_model = dg.define_asset_job(
-    "train_resolution_model", selection=MODEL.upstream() - SOURCES,
+    "train_resolution_model", executor_def=SERIAL, selection=MODEL.upstream() - SOURCES,
     description="Retrain the resident-matching model on fresh standardised records (deliberate, not scheduled).",
 )
 
 MARTS = dg.AssetSelection.groups("marts")
 
+EVALUATIONS = dg.AssetSelection.assets("resolution_evaluation", "golden_evaluation", "fraud_evaluation",
+                                       "electoral_evaluation")
+
 build_index = dg.define_asset_job(
-    "build_index", selection=dg.AssetSelection.all() - SOURCES - MODEL - MARTS,
+    "build_index", executor_def=SERIAL, selection=dg.AssetSelection.all() - SOURCES - MODEL - MARTS - EVALUATIONS,
     description="Build everything downstream of the staged sources up to the golden record, from each "
                 "source's latest accepted extract.",
 )
 
 build_marts = dg.define_asset_job(
-    "build_marts", selection=MARTS,
+    "build_marts", executor_def=SERIAL, selection=MARTS - EVALUATIONS,
     description="Rebuild the counter-fraud, electoral register and service demand marts and their exports "
                 "from the golden record.",
+)
+
+evaluate_against_truth = dg.define_asset_job(
+    "evaluate_against_truth", executor_def=SERIAL, selection=EVALUATIONS,
+    description="Score the resident index, the golden record and the marts against the synthetic council's "
+                "ground truth (data/truth); on a council without one each evaluation records that it has none.",
 )
 
 daily_build = dg.ScheduleDefinition(

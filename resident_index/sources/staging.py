@@ -182,26 +182,76 @@ def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpe
     Extracts are full snapshots. A record changed in a later extract appears as changed; one added appears;
     one removed stays (the index must still say who it was) with `is_current` false. `first_seen` and
     `last_seen` are the first and last accepted extracts that held it.
+
+    Built up one extract at a time: `staged_records_extracts` lists the accepted extracts the table holds
+    (date and when each was staged). A source whose accepted extracts are those plus later ones has the new
+    ones folded in (a day costs one extract, however long the history); any other change to a source's
+    extracts (one re-staged, rejected or staged out of date order) rebuilds that source from all of them.
+    The result is the same either way.
     """
     ensure_tables(con)
     for spec in sources:
         ensure_tables(con, spec)
-    union = " UNION ALL ".join(f"SELECT * EXCLUDE (raw_hash) FROM staging.{spec.name}" for spec in sources)
+    con.execute("CREATE TABLE IF NOT EXISTS staged_records_extracts "
+                "(source_system VARCHAR, extract_date DATE, staged_at TIMESTAMP)")
+    have = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'staged_records' "
+                       "AND schema_name = current_schema()").fetchone()[0]
+    parts = []
+    for spec in sources:
+        accepted = con.execute("""SELECT extract_date, staged_at FROM landing_log
+                                  WHERE source_system = ? AND accepted ORDER BY extract_date""", [spec.name]).fetchall()
+        held = con.execute("""SELECT extract_date, staged_at FROM staged_records_extracts
+                              WHERE source_system = ? ORDER BY extract_date""", [spec.name]).fetchall() if have else None
+        part = f"_staged_{spec.name}"
+        if held is not None and accepted[:len(held)] == held and held:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {part} AS FROM staged_records WHERE source_system = ?",
+                        [spec.name])
+            for day, _ in accepted[len(held):]:
+                _fold_extract(con, spec.name, part, day)
+        else:
+            _rebuild_source(con, spec.name, part)
+        parts.append(part)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        union = " UNION ALL ".join(f"FROM {part}" for part in parts)
+        con.execute(f"CREATE OR REPLACE TABLE staged_records AS {union} ORDER BY source_system, source_record_id")
+        con.execute("""CREATE OR REPLACE TABLE staged_records_extracts AS
+                       SELECT source_system, extract_date, staged_at FROM landing_log WHERE accepted
+                       ORDER BY source_system, extract_date""")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for part in parts:
+            con.execute(f"DROP TABLE IF EXISTS {part}")
+
+
+def _rebuild_source(con: duckdb.DuckDBPyConnection, source: str, part: str) -> None:
+    """A source's staged records from all its accepted extracts."""
     con.execute(f"""
-        CREATE OR REPLACE TABLE staged_records AS
+        CREATE OR REPLACE TEMP TABLE {part} AS
         WITH accepted AS (
-            SELECT s.*,
+            SELECT s.* EXCLUDE (raw_hash),
                    min(s.extract_date) OVER record AS first_seen,
                    max(s.extract_date) OVER record AS last_seen
-            FROM ({union}) s
+            FROM staging.{source} s
             JOIN landing_log l USING (source_system, extract_date)
             WHERE l.accepted
-            WINDOW record AS (PARTITION BY s.source_system, s.source_record_id)
-        ),
-        latest AS (SELECT source_system, max(extract_date) AS latest_extract FROM landing_log
-                   WHERE accepted GROUP BY 1)
-        SELECT a.* EXCLUDE (first_seen, last_seen), a.first_seen, a.last_seen,
-               a.last_seen = latest.latest_extract AS is_current
-        FROM accepted a JOIN latest USING (source_system)
-        WHERE a.extract_date = a.last_seen
-        ORDER BY source_system, source_record_id""")
+            WINDOW record AS (PARTITION BY s.source_record_id))
+        SELECT *, last_seen = max(last_seen) OVER () AS is_current
+        FROM accepted WHERE extract_date = last_seen""")
+
+
+def _fold_extract(con: duckdb.DuckDBPyConnection, source: str, part: str, day: date) -> None:
+    """Fold a source's next accepted extract into its staged records: its rows are the latest versions
+    (first seen when an earlier extract first held them); records it no longer holds stay, not current."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {part} AS
+        WITH latest AS (SELECT * EXCLUDE (raw_hash) FROM staging.{source} WHERE extract_date = $day)
+        SELECT n.*, coalesce(o.first_seen, n.extract_date) AS first_seen, n.extract_date AS last_seen,
+               true AS is_current
+        FROM latest n LEFT JOIN {part} o USING (source_record_id)
+        UNION ALL
+        SELECT o.* REPLACE (false AS is_current) FROM {part} o ANTI JOIN latest n USING (source_record_id)""",
+                {"day": day})

@@ -9,7 +9,7 @@ Extracts are dated up to AS_OF; addresses are U1..U9 (odd UPRNs in ward West, ev
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -41,7 +41,7 @@ class Council:
                        resident_id VARCHAR, match_probability DOUBLE, linked_by VARCHAR, first_seen DATE,
                        last_seen DATE)""")
         con.execute("""CREATE TABLE golden_residents (resident_id VARCHAR, forename VARCHAR, surname VARCHAR, dob DATE,
-                       uprn VARCHAR, ward VARCHAR, polling_district VARCHAR, deceased BOOLEAN, date_of_death DATE,
+                       sex VARCHAR, uprn VARCHAR, ward VARCHAR, polling_district VARCHAR, deceased BOOLEAN, date_of_death DATE,
                        date_of_death_source VARCHAR, date_of_death_record VARCHAR, services VARCHAR[],
                        address VARCHAR)""")
         con.execute("""CREATE TABLE relationships (resident_id VARCHAR, related_resident_id VARCHAR, type VARCHAR,
@@ -51,11 +51,11 @@ class Council:
                        FROM range(1, 10) t(i)""")
 
     def resident(self, rid: str, forename: str, surname: str, born: date, uprn: str | None,
-                 died: date | None = None) -> None:
+                 died: date | None = None, sex: str | None = None) -> None:
         """A golden resident living (per the golden record) at `uprn`; a death is recorded by the NHS feed."""
         self.people[rid] = (forename, surname, born)
-        self.con.execute("INSERT INTO golden_residents VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, [], NULL)",
-                         [rid, forename, surname, born, uprn, died is not None, died,
+        self.con.execute("INSERT INTO golden_residents VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, [], NULL)",
+                         [rid, forename, surname, born, sex, uprn, died is not None, died,
                           "nhs_demographics" if died else None, f"ND-{rid}" if died else None])
 
     def record(self, rid: str, system: str, record_id: str, uprn: str | None, since: date, *, dated: bool = True,
@@ -144,12 +144,61 @@ def _liable_elsewhere_only(council: Council) -> None:
     pytest.param(lambda c: spd_household(c, died=date(2026, 5, 1)), id="dead"),
     pytest.param(lambda c: spd_household(c, uprn="U2"), id="placed elsewhere by the golden record"),
     pytest.param(_moved_out, id="ended council tax liability at the address"),
-    pytest.param(lambda c: spd_household(c, forename="ANNE", surname="SMITH"), id="could be the liable person"),
+    pytest.param(lambda c: spd_household(c, forename="ANNE", surname="SMITH", born=date(1980, 3, 1)),
+                 id="could be the liable person"),
+    pytest.param(lambda c: spd_household(c, forename="A", surname="SMITH", born=date(1980, 1, 3)),
+                 id="could be the liable person (initial, day and month swapped)"),
+    pytest.param(lambda c: spd_household(c, forename="ANNE", surname="SMITH", born=date(1981, 3, 1)),
+                 id="could be the liable person (a one-character typo in the date of birth)"),
     pytest.param(_liable_elsewhere_only, id="only liable on another account"),
 ])
 def test_spd_other_people_the_discount_rules_disregard_make_no_case(council, household):
     household(council)
     assert council.cases("single_person_discount", min_score=0) == {}
+
+
+@pytest.mark.parametrize("born, sex, listed", [
+    (date(1978, 7, 9), None, True),     # dates of birth no typo makes one: a couple
+    (date(1980, 3, 1), "M", True),      # Ann's date of birth, but recorded as a man
+    (date(1980, 3, 1), None, False),    # nothing tells them apart: possibly Ann's own unlinked records
+])
+def test_spd_an_adult_with_the_liable_persons_initial_and_surname_is_told_apart_by_birth_date_or_sex(
+        council, born, sex, listed):
+    """"ANDREW SMITH" at Ann Smith's address shares her initial and surname; what both records hold decides."""
+    spd_household(council, forename="ANDREW", surname="SMITH", born=born)
+    council.con.execute("UPDATE golden_residents SET sex = 'F' WHERE resident_id = 'L1'")
+    council.con.execute("UPDATE golden_residents SET sex = ? WHERE resident_id = 'P1'", [sex])
+    assert bool(council.cases("single_person_discount")) is listed
+
+
+@pytest.mark.parametrize("liable_born, forename, born, listed", [
+    (None, "NAN", date(1980, 3, 1), False),   # ANNE's nickname: her own GP record, unlinked to her council tax
+    (date(1980, 3, 1), "ANNE", date(1980, 9, 9), False),  # one name: likelier one person and a typo than two
+    (date(1980, 3, 1), "ANNE", date(2001, 3, 1), True),   # one name a generation apart: her daughter
+])
+def test_spd_a_nickname_or_the_same_name_is_possibly_the_liable_person(council, liable_born, forename, born, listed):
+    """Anne Smith's GP registration, split from her council tax record into a resident of its own, is not
+    another adult; her namesake daughter is."""
+    council.resident("L1", "ANNE", "SMITH", liable_born, "U1")
+    council.record("L1", "council_tax", "CT1", "U1", date(2024, 1, 1), group="A1", role="LEAD",
+                   attributes={"SPD_FLAG": "Y"})
+    council.resident("P1", forename, "SMITH", born, "U1")
+    council.record("P1", "nhs_demographics", "N1", "U1", date(2024, 6, 1))
+    assert bool(council.cases("single_person_discount")) is listed
+
+
+@pytest.mark.parametrize("days_since_18, listed", [(10, False), (30, True)])
+def test_spd_someone_who_just_turned_18_is_not_a_case_until_the_household_had_time_to_say(
+        council, days_since_18, listed):
+    born = AS_OF - timedelta(days=days_since_18)
+    spd_household(council, born=born.replace(year=born.year - 18))
+    assert bool(council.cases("single_person_discount")) is listed  # notify_days: 21
+
+
+def test_spd_an_adult_billed_on_an_account_of_their_own_at_the_property_is_not_unlisted(council):
+    spd_household(council)  # Bob's GP registration at U1 would make a case...
+    council.record("P1", "council_tax", "CT2", "U1", date(2026, 10, 1), group="A2", role="LEAD")
+    assert council.cases("single_person_discount", min_score=0) == {}  # ...but he pays for his own (an annexe)
 
 
 def test_spd_an_account_whose_liable_people_are_all_dead_is_left_to_the_after_death_list(council):

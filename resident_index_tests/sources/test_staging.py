@@ -129,6 +129,47 @@ def test_later_extract_changes_adds_and_removes_records(tmp_path, con):
     assert records["L004"][1:] == (True, later, later)  # added
 
 
+def _rebuilt_from_scratch(con, spec):
+    """staged_records as a first build makes it (from every accepted extract), for comparison."""
+    kept = con.execute("SELECT * FROM staged_records ORDER BY ALL").fetchall()
+    con.execute("DROP TABLE staged_records")
+    con.execute("DROP TABLE staged_records_extracts")
+    build_staged_records(con, [spec])
+    return kept, con.execute("SELECT * FROM staged_records ORDER BY ALL").fetchall()
+
+
+def test_staged_records_built_a_day_at_a_time_equal_a_build_from_all_extracts(tmp_path, con):
+    landing = tmp_path / "landing"
+    days = [date(2026, 11, d) for d in (1, 2, 3)]
+    versions = [LIBRARY_ROWS,
+                [LIBRARY_ROWS[0].replace("12 High Street", "40 Mill Lane"), LIBRARY_ROWS[2],
+                 "L004,Tom,Brown,05/05/2001,9 Park Road,Northbridge,NB1 5GH,,2026-11-02,East\n"],
+                [LIBRARY_ROWS[1], LIBRARY_ROWS[2]]]  # L002 back, L001 and L004 gone
+    for day, rows in zip(days, versions):
+        spec = write_library_source(tmp_path / "reg", landing, day=str(day), rows=rows)
+        stage_extract(con, spec, day, spec.landing.extract_path(landing, day))
+        mark_accepted(con, spec.name, day, True)
+        build_staged_records(con, [spec])  # folds in the new day
+    folded, full = _rebuilt_from_scratch(con, spec)
+    assert folded == full
+    records = {r[0]: r[1:] for r in con.execute(
+        "SELECT source_record_id, is_current, first_seen, last_seen FROM staged_records").fetchall()}
+    assert records == {"L001": (False, days[0], days[1]), "L002": (True, days[0], days[2]),
+                       "L003": (True, days[0], days[2]), "L004": (False, days[1], days[1])}
+
+    # the middle extract re-staged with other content, then rejected: the source is rebuilt, not folded
+    spec = write_library_source(tmp_path / "reg", landing, day=str(days[1]), rows=LIBRARY_ROWS[:1])
+    stage_extract(con, spec, days[1], spec.landing.extract_path(landing, days[1]))
+    mark_accepted(con, spec.name, days[1], True)
+    build_staged_records(con, [spec])
+    assert con.execute("SELECT last_seen FROM staged_records WHERE source_record_id = 'L001'").fetchone() == (days[1],)
+    mark_accepted(con, spec.name, days[1], False)
+    build_staged_records(con, [spec])
+    folded, full = _rebuilt_from_scratch(con, spec)
+    assert folded == full
+    assert con.execute("SELECT last_seen FROM staged_records WHERE source_record_id = 'L001'").fetchone() == (days[0],)
+
+
 def test_an_extract_that_failed_its_checks_is_not_used_downstream(tmp_path, con):
     landing = tmp_path / "landing"
     spec = write_library_source(tmp_path / "reg", landing)
@@ -142,11 +183,7 @@ def test_an_extract_that_failed_its_checks_is_not_used_downstream(tmp_path, con)
     assert con.execute("SELECT DISTINCT extract_date, is_current FROM staged_records").fetchall() == [(DAY, True)]
 
 
-@pytest.mark.parametrize("bad", ["{not json", "[1, 2]"])
-def test_jsonl_lines_that_are_not_objects_are_quarantined(tmp_path, con, bad):
-    spec_path = tmp_path / "reg" / "feed.yaml"
-    spec_path.parent.mkdir()
-    spec_path.write_text("""
+FEED_SPEC = """
 name: feed
 title: Feed
 description: A JSON-lines feed.
@@ -155,13 +192,46 @@ lawful_basis: UK GDPR 6(1)(e)
 retention: 1 year
 landing: {folder: feed, format: jsonl, extension: jsonl}
 columns: {source_record_id: id, surname: family, address: addr}
-""")
-    spec = load_spec(spec_path)
+"""
+
+
+def _feed(tmp_path, lines: list[str]):
+    spec_path = tmp_path / "reg" / "feed.yaml"
+    spec_path.parent.mkdir(exist_ok=True)
+    spec_path.write_text(FEED_SPEC)
     path = tmp_path / "landing" / "feed" / "2026-11-01.jsonl"
-    path.parent.mkdir(parents=True)
-    path.write_text('{"id": "1", "family": "Khan", "addr": "1 High St"}\n' + bad + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_spec(spec_path), path
+
+
+@pytest.mark.parametrize("bad", ["{not json", "[1, 2]"])
+def test_jsonl_lines_that_are_not_objects_are_quarantined(tmp_path, con, bad):
+    spec, path = _feed(tmp_path, ['{"id": "1", "family": "Khan", "addr": "1 High St"}', bad])
     result = stage_extract(con, spec, DAY, path)
     assert result.rows_staged == 1 and len(result.quarantined) == 1 and result.quarantined[0].row_number == 2
+
+
+@pytest.mark.parametrize("extra", [
+    [],                                                        # clean: parsed by Polars at once
+    ['{"id": "9", "family": "Ng", "addr": "9 Mill Lane", "visits": 3}'],   # a number: read line by line
+    ['{"id": " ", "family": "Ng", "addr": "9 Mill Lane"}'],   # a blank record id: read line by line
+])
+def test_a_clean_jsonl_file_reads_exactly_as_line_by_line(tmp_path, monkeypatch, extra):
+    """The fast path for clean files gives the same columns, values and row numbers as the careful reader."""
+    from resident_index.sources import landing
+
+    spec, path = _feed(tmp_path, [
+        '{"id": "1", "family": "Khan ", "addr": "1 High St", "note": null}',
+        '{"family": "Dubois", "id": "2", "addr": "", "email": "z@example.org"}',   # keys in another order
+        '{"id": "3", "family": "Żak", "addr": "3 Ash Row\\u2028Flat 2"}', *extra])
+    assert (landing._clean_jsonl(spec, path.read_text(encoding="utf-8")) is not None) == (not extra)
+    fast = landing.read_extract(spec, path)
+    monkeypatch.setattr(landing, "_clean_jsonl", lambda *args: None)
+    careful = landing.read_extract(spec, path)
+    assert fast.columns == careful.columns and fast.frame.equals(careful.frame)
+    assert [(q.row_number, q.reason) for q in fast.quarantined] == [(q.row_number, q.reason) for q in careful.quarantined]
+    assert fast.frame["family"].to_list()[:3] == ["Khan", "Dubois", "Żak"] and fast.rows_landed == 3 + len(extra)
 
 
 def test_unchanged_rows_reuse_yesterdays_records_and_stage_exactly_as_from_scratch(tmp_path, con):

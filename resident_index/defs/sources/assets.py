@@ -114,8 +114,9 @@ def _suite_checks(spec: SourceSpec, result, prev) -> list:
     change = spec.checks.max_row_count_change
     params = ({"min_rows": int(prev[1] * (1 - change)), "max_rows": int(prev[1] * (1 + change)) + 1}
               if prev else {"min_rows": 1, "max_rows": None})
-    frame = validation_frame(result.records.to_pandas())
-    return [_check_result(o.name, o.severity, o.passed, o.metadata) for o in run_suite(load_suite(spec), frame, params)]
+    suite = load_suite(spec)
+    frame = validation_frame(result.records, suite)
+    return [_check_result(o.name, o.severity, o.passed, o.metadata) for o in run_suite(suite, frame, params)]
 
 
 def _check_result(name: str, severity: str, passed: bool, metadata: dict) -> dg.AssetCheckResult:

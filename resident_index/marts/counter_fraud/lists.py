@@ -7,9 +7,11 @@ import re
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import yaml
 
 from resident_index.marts.evidence import load_rule_tables
+from resident_index.standardise.names import forename_variants
 
 HERE = Path(__file__).parent
 RULES = HERE / "counter_fraud.yaml"
@@ -54,7 +56,6 @@ def build_list(con: duckdb.DuckDBPyConnection, name: str, rules: dict | None = N
         raise ValueError(f"unknown counter-fraud list {name!r}; the lists are {', '.join(LISTS)}")
     rule = (rules or load_rules())[name]
     load_rule_tables(con)
-    con.execute((HERE / "same_person.sql").read_text(encoding="utf-8"))
     query = re.sub(r"--[^\n]*", "", (HERE / f"{name}.sql").read_text(encoding="utf-8"))  # comments name rules too
     sql = CASE_SQL.format(table=table_name(name), name=name, query=query)
     params, tables = {}, set()
@@ -68,7 +69,22 @@ def build_list(con: duckdb.DuckDBPyConnection, name: str, rules: dict | None = N
     missing |= {t for t in re.findall(r"JOIN _(\w+)", query) if t in MAPPING_RULES and t not in tables}
     if missing:
         raise ValueError(f"{RULES.name}: {name} needs {', '.join(sorted(missing))}")
+    if "possibly_same_person" in query:
+        _person_names(con)
+        con.execute((HERE / "same_person.sql").read_text(encoding="utf-8"))
     con.execute(sql, params)
+
+
+def _person_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table _person_names, what possibly_same_person compares: each golden resident's name, date of
+    birth and sex, and the nickname variants of the forename (KATHY and CATHERINE share CATHERINE)."""
+    names = pl.from_arrow(con.execute("SELECT DISTINCT forename FROM golden_residents "
+                                      "WHERE forename IS NOT NULL").arrow())
+    con.register("_variants", names.with_columns(variants=forename_variants(names["forename"])).to_arrow())
+    con.execute("""CREATE OR REPLACE TEMP TABLE _person_names AS
+                   SELECT g.resident_id, g.forename, g.surname, g.dob, g.sex, v.variants
+                   FROM golden_residents g LEFT JOIN _variants v USING (forename)""")
+    con.unregister("_variants")
 
 
 def _mapping_table(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:

@@ -1,8 +1,10 @@
 -- Single person discount claimed on a live council tax account while another adult is evidenced living at
--- the property. Left out, as the discount rules disregard them: children, the dead, and anyone the golden
+-- the property. Left out, as the discount rules disregard them: children (and those who turned 18 less
+-- than $notify_days ago: the household has that long to tell the council), the dead, and anyone the golden
 -- record places at another address now or a move-out system recorded leaving (residence_evidence.counts).
--- Also left out: accounts whose liable people are all dead (the after-death list has them), and "other
--- adults" whose name could be a liable person's (possibly_same_person: one person, records unlinked).
+-- Also left out: accounts whose liable people are all dead (the after-death list has them), "other adults"
+-- who could be a liable person (possibly_same_person: one person, records unlinked), and adults billed on
+-- a live account of their own at the property (a separate household, or the next occupant).
 -- Where `evidence_roles` names a system, only its records in those roles count (a partner on a benefit
 -- claim shows a second adult; a claimant at the address who is not liable there is a claims question).
 -- An adult's evidence that began before the liability did, or carries no date, counts at
@@ -16,22 +18,25 @@ WITH claims AS (
 accounts AS (
     SELECT account, any_value(claims.uprn) AS uprn, min(claims.since) AS liable_since,
            list(DISTINCT resident_id ORDER BY resident_id) AS liable,
-           list(DISTINCT {'forename': g.forename, 'surname': g.surname}) AS liable_names,
+           list(DISTINCT n) AS liable_names,
            list({'source_system': $source, 'record_id': source_record_id, 'date': since,
                  'fact': 'liable on account ' || account || ' with single person discount'} ORDER BY source_record_id) AS evidence
-    FROM claims JOIN mart_residents m USING (resident_id) JOIN golden_residents g USING (resident_id)
+    FROM claims JOIN mart_residents m USING (resident_id) JOIN _person_names n USING (resident_id)
     GROUP BY account HAVING bool_or(NOT m.deceased)),
 other_evidence AS (
     SELECT a.account, e.resident_id, e.source_system, e.source_record_id, e.since,
            e.weight * CASE WHEN e.start_date >= a.liable_since THEN 1 ELSE $predating_factor END AS weight
     FROM accounts a
     JOIN residence_evidence e ON e.uprn = a.uprn AND e.counts AND NOT list_contains(a.liable, e.resident_id)
-                             AND e.source_system <> $source   -- liable on another account: not unlisted
+                             AND e.source_system <> $source   -- a liability is its own account's
     LEFT JOIN _evidence_roles er ON er.source = e.source_system
     JOIN mart_residents m ON m.resident_id = e.resident_id AND m.uprn = a.uprn AND m.adult AND NOT m.deceased
-    JOIN golden_residents g ON g.resident_id = e.resident_id
-    WHERE NOT list_bool_or([possibly_same_person(n.forename, n.surname, g.forename, g.surname)
-                            FOR n IN a.liable_names])
+                          AND (m.dob IS NULL OR m.dob + INTERVAL 18 YEAR <= m.as_of - $notify_days::INTEGER)
+    JOIN _person_names o ON o.resident_id = e.resident_id
+    WHERE NOT list_bool_or([possibly_same_person(n, o) FOR n IN a.liable_names])
+      AND NOT EXISTS (SELECT 1 FROM live_records own        -- billed on an account of their own there
+                      WHERE own.resident_id = e.resident_id AND own.source_system = $source AND own.live
+                        AND own.uprn = a.uprn AND own.group_ref <> a.account)
       AND (er.source IS NULL OR list_contains(er.roles, upper(e.role)))),
 others AS (
     SELECT account, resident_id, 1 - product(1 - weight) AS score

@@ -30,14 +30,13 @@ occupants AS (
     FROM tenancies t
     JOIN residence_scores s ON s.uprn = t.uprn
     JOIN mart_residents m ON m.resident_id = s.resident_id AND m.uprn = t.uprn AND m.adult AND NOT m.deceased
-    JOIN golden_residents g ON g.resident_id = s.resident_id
+    JOIN _person_names o ON o.resident_id = s.resident_id
     WHERE NOT EXISTS (SELECT 1 FROM members b WHERE b.tenancy = t.tenancy AND b.resident_id = s.resident_id)
       AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.type <> 'same_household'   -- stored one way
                       AND ((r.related_resident_id = s.resident_id AND list_contains(t.tenants, r.resident_id))
                            OR (r.resident_id = s.resident_id AND list_contains(t.tenants, r.related_resident_id))))
-      AND NOT EXISTS (SELECT 1 FROM tenants tt JOIN golden_residents tg ON tg.resident_id = tt.tenant
-                      WHERE tt.tenancy = t.tenancy
-                        AND possibly_same_person(tg.forename, tg.surname, g.forename, g.surname))),
+      AND NOT EXISTS (SELECT 1 FROM tenants tt JOIN _person_names tn ON tn.resident_id = tt.tenant
+                      WHERE tt.tenancy = t.tenancy AND possibly_same_person(tn, o))),
 unrelated AS (
     SELECT tenancy, max(score) AS score, list(resident_id ORDER BY resident_id) AS residents FROM occupants GROUP BY tenancy),
 tenant_evidence AS (
