@@ -31,15 +31,18 @@ FROM resident_addresses a
 WHERE a.to_date IS NOT NULL AND NOT a.is_current_address
 ORDER BY 1, 5;
 
+-- Ages and "recent" are as at the latest extract (the view reads the same whatever day it is queried).
 CREATE OR REPLACE VIEW new_adults_with_children_known_to_social_care AS
+WITH as_of AS (SELECT max(last_seen) AS day FROM golden_residents)
 SELECT h.household_id, h.uprn, c.resident_id AS new_adult, c.change_date AS joined_on, c.evidence,
        list(DISTINCT k.resident_id) AS children_known_to_childrens_services
 FROM household_changes c
+CROSS JOIN as_of
 JOIN households h USING (household_id)
 JOIN golden_residents adult ON adult.resident_id = c.resident_id
 JOIN golden_residents k ON k.uprn = h.uprn AND list_contains(k.services, 'childrens_services')
-     AND date_diff('year', k.dob, current_date) < 18
+     AND k.dob + INTERVAL 18 YEAR > as_of.day
 WHERE c.change = 'joined' AND adult.resident_id <> k.resident_id
-  AND (adult.dob IS NULL OR date_diff('year', adult.dob, current_date) >= 18)
-  AND c.change_date >= current_date - INTERVAL 180 DAY
+  AND (adult.dob IS NULL OR adult.dob + INTERVAL 18 YEAR <= as_of.day)
+  AND c.change_date >= as_of.day - INTERVAL 180 DAY
 GROUP BY ALL;
