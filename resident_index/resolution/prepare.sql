@@ -27,6 +27,8 @@ SELECT
     coalesce(mobile, phone) AS phone,
     CASE WHEN h.min_age IS NOT NULL THEN (first_seen - to_years(h.min_age))::DATE END AS latest_dob,
     coalesce(h.distinct_at_address, false) AS distinct_at_address,
+    CASE WHEN h.distinct_in_group THEN group_ref END AS distinct_group,
+    nullif(split_part(middle_names, ' ', 1), '') AS middle_name,
     md5(concat_ws('|', forename, surname, previous_surname, dob, postcode, uprn, address, nhs_number, ni_number, shared_id,
                   email, mobile, phone)) AS fingerprint
 FROM person_records

@@ -39,6 +39,13 @@ def ensure_state(con: duckdb.DuckDBPyConnection) -> None:
 
 STRONG = ("(l.nhs_number = r.nhs_number OR l.ni8 = r.ni8 OR l.shared_id = r.shared_id) IS TRUE")
 
+#: could two given names be one person's: equal, one nickname apart (same canonical form), a typo, or one
+#: the other's initial; a missing name could be anything
+NAMES_COMPATIBLE = """
+CREATE OR REPLACE TEMP MACRO names_compatible(a, b, canonical_a, canonical_b) AS coalesce(
+    a = b OR canonical_a = canonical_b OR jaro_winkler_similarity(a, b) >= 0.85
+    OR (length(a) = 1 AND left(b, 1) = a) OR (length(b) = 1 AND left(a, 1) = b), true)"""
+
 #: what the last clustering was computed from: an incremental run reclusters only what changed since
 CLUSTER_STATE = ["cluster_state_links", "cluster_state_evidence", "cluster_state_apart", "cluster_state_meta"]
 
@@ -70,14 +77,27 @@ def _current_inputs(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
                md5(concat_ws('|', nhs_number, ni8, dob, latest_dob, phone, email, source_system, uprn,
                              distinct_at_address)) AS fingerprint
         FROM resolution_input""")
-    # a system that never lists one person twice at one address: its records at one UPRN are different people
+    # a system that never lists one person twice at one address: its records at one UPRN are different people;
+    # one that lists each person once in a group: its records there under other given names are too; and any
+    # system's two records at one address with one date of birth under other given names are twins
+    con.execute(NAMES_COMPATIBLE)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _apart_now AS
         SELECT unique_id_l AS a, unique_id_r AS b FROM latest_decisions WHERE verdict = 'different'
         UNION
         SELECT l.unique_id, r.unique_id FROM resolution_input l JOIN resolution_input r
         ON l.source_system = r.source_system AND l.uprn = r.uprn AND l.unique_id < r.unique_id
-        WHERE l.distinct_at_address""")
+        WHERE l.distinct_at_address
+        UNION
+        SELECT l.unique_id, r.unique_id FROM resolution_input l JOIN resolution_input r
+        ON l.source_system = r.source_system AND l.distinct_group = r.distinct_group AND l.unique_id < r.unique_id
+        WHERE NOT (names_compatible(l.forename, r.forename, l.forename_canonical, r.forename_canonical)
+                   AND names_compatible(l.middle_name, r.middle_name, l.middle_name, r.middle_name))
+        UNION
+        SELECT l.unique_id, r.unique_id FROM resolution_input l JOIN resolution_input r
+        ON l.source_system = r.source_system AND l.uprn = r.uprn AND l.dob = r.dob AND l.unique_id < r.unique_id
+        WHERE NOT (names_compatible(l.forename, r.forename, l.forename_canonical, r.forename_canonical)
+                   AND names_compatible(l.middle_name, r.middle_name, l.middle_name, r.middle_name))""")
 
 
 def _config_fingerprint(cfg: dict) -> str:

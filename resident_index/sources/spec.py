@@ -80,6 +80,10 @@ class MatchingHints(BaseModel):
     #: the system never holds one person twice at one address (the electoral register): two of its
     #: records at the same UPRN are two people, e.g. a father and son with the same name
     distinct_at_address: bool = False
+    #: the system lists each person once in a group (`group_ref`: a tenancy's household, a claim, an
+    #: account, an application): two of its records in one group under forenames (or first middle names)
+    #: that cannot be one person's are two people, e.g. twins on one tenancy with one birthday
+    distinct_in_group: bool = False
 
 
 class SourceSpec(BaseModel):

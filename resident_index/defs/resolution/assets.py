@@ -33,11 +33,12 @@ def _run_sql(con, name: str, **params) -> None:
 def resolution_input(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Every staged record with the keys the model blocks and compares on (one row per record)."""
     with warehouse.get_connection() as con:
-        hints = [(s.name, s.matching.min_age, s.matching.distinct_at_address) for s in load_registry()]
+        hints = [(s.name, s.matching.min_age, s.matching.distinct_at_address, s.matching.distinct_in_group)
+                 for s in load_registry()]
         con.execute("CREATE OR REPLACE TABLE source_hints (source_system VARCHAR, min_age INTEGER, "
-                    "distinct_at_address BOOLEAN)")
+                    "distinct_at_address BOOLEAN, distinct_in_group BOOLEAN)")
         if hints:
-            con.executemany("INSERT INTO source_hints VALUES (?, ?, ?)", hints)
+            con.executemany("INSERT INTO source_hints VALUES (?, ?, ?, ?)", hints)
         _run_sql(con, "prepare.sql")
         n, with_dob, with_nhs = con.execute(
             "SELECT count(*), count(dob), count(nhs_number) FROM resolution_input").fetchone()
