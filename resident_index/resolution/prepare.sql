@@ -1,7 +1,9 @@
 -- The records resolution compares: one row per staged record, with the derived keys the model blocks
 -- and compares on. unique_id is "<source_system>|<source_record_id>". source_hints (from the registry)
 -- gives each system's minimum age: latest_dob is the latest birth date its record allows (the person was
--- that old when an extract first held the record, a date that does not move from one day to the next).
+-- that old when the record began, by its start date, or at the latest when an extract first held it: dates
+-- that do not move from one day to the next). A council tax liability begun in 2006 is not a son's born in
+-- 1995. Start dates before 1901 are placeholders, not evidence.
 CREATE OR REPLACE TABLE resolution_input AS
 SELECT
     source_system || '|' || source_record_id AS unique_id,
@@ -25,7 +27,9 @@ SELECT
     shared_id,
     email,
     coalesce(mobile, phone) AS phone,
-    CASE WHEN h.min_age IS NOT NULL THEN (first_seen - to_years(h.min_age))::DATE END AS latest_dob,
+    CASE WHEN h.min_age IS NOT NULL
+         THEN (least(first_seen, CASE WHEN start_date > DATE '1901-01-01' THEN start_date END)
+               - to_years(h.min_age))::DATE END AS latest_dob,
     coalesce(h.distinct_at_address, false) AS distinct_at_address,
     CASE WHEN h.distinct_in_group THEN group_ref END AS distinct_group,
     nullif(split_part(middle_names, ' ', 1), '') AS middle_name,
