@@ -227,7 +227,7 @@ def run_size(residents: int, seed: int, keep: Path | None) -> str:
         "",
         "| list | listed | planted | precision | recall |",
         "|---|---:|---:|---:|---:|",
-        *(f"| {name.replace('_', ' ')} | {r['listed']:,} | {r['planted']:,} | {r['precision']:.2f} | {r['recall']:.2f} |"
+        *(f"| {name.replace('_', ' ')} | {r['listed']:,} | {r['planted']:,} | {r['precision']:.3f} | {r['recall']:.3f} |"
           for name, r in fraud.items()),
         "",
         f"Single person discount cases where the truth has another adult living at the property: "
