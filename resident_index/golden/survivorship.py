@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import duckdb
 import yaml
+
+from resident_index import incremental
 
 RULES = Path(__file__).with_name("survivorship.yaml")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -52,13 +55,23 @@ def attribute_sql(attribute: str, rule: dict) -> str:
     FROM (SELECT c.resident_id, {cols}, p.source_system, p.source_record_id, p.is_current,
                  coalesce(p.start_date, p.first_seen) AS as_of,
                  count(*) OVER (PARTITION BY c.resident_id, {cols}) AS agreeing
-          FROM resident_crosswalk c JOIN person_records p USING (source_system, source_record_id)
+          FROM {{records}} c JOIN person_records p USING (source_system, source_record_id)
           WHERE p.{rule['require']} IS NOT NULL)
     QUALIFY row_number() OVER (PARTITION BY resident_id ORDER BY {_order(rule)}) = 1
 )"""
 
 
+#: what a resident's golden row is computed from (incremental.py): its records, their content and whether current
+RESIDENT_INPUTS = """
+    SELECT c.resident_id,
+           bit_xor(hash(c.source_system, c.source_record_id, p.record_hash, p.is_current)) AS record_hash,
+           max(p.last_seen) AS last_seen
+    FROM {records} c JOIN person_records p USING (source_system, source_record_id)
+    GROUP BY c.resident_id"""
+
+
 def golden_residents_sql() -> str:
+    """One row per resident of {records} (resident_crosswalk, or the rows of the residents to recompute)."""
     loaded = rules()
     ctes = [attribute_sql(a, r) for a, r in loaded.items()]
     selects, joins = [], []
@@ -67,21 +80,30 @@ def golden_residents_sql() -> str:
         selects += [f"pick_{attribute}.{attribute}_{x}" for x in ("source", "record", "as_of")]
         joins.append(f"LEFT JOIN pick_{attribute} USING (resident_id)")
     ctes_sql, joins_sql = ",\n".join(ctes), "\n".join(joins)
-    return f"""CREATE OR REPLACE TABLE golden_residents AS
-WITH {ctes_sql},
+    return f"""WITH {ctes_sql},
+inputs AS ({RESIDENT_INPUTS}),
 residents AS (
     SELECT c.resident_id,
            count(*) AS records,
            list(DISTINCT p.source_system ORDER BY p.source_system) FILTER (p.is_current) AS services,
            list(DISTINCT concat_ws(' ', p.forename, p.middle_names, p.surname)
-                ORDER BY concat_ws(' ', p.forename, p.middle_names, p.surname)) AS names_used,
-           max(p.last_seen) AS last_seen
-    FROM resident_crosswalk c JOIN person_records p USING (source_system, source_record_id)
+                ORDER BY concat_ws(' ', p.forename, p.middle_names, p.surname)) AS names_used
+    FROM {{records}} c JOIN person_records p USING (source_system, source_record_id)
     GROUP BY c.resident_id
 )
 SELECT residents.resident_id, {", ".join(selects)},
        pick_date_of_death.date_of_death IS NOT NULL AS deceased,
-       residents.names_used, residents.services, residents.records, residents.last_seen
+       residents.names_used, residents.services, residents.records, inputs.last_seen, inputs.record_hash
 FROM residents
+JOIN inputs USING (resident_id)
 {joins_sql}
 ORDER BY residents.resident_id"""
+
+
+def build_golden_residents(con: duckdb.DuckDBPyConnection) -> dict:
+    """Table golden_residents, recomputing only residents whose records changed (incremental.py)."""
+    sql = golden_residents_sql()
+    key = incremental.build_key(sql, incremental.held_build_key(con, "person_records"))
+    inputs = f"({RESIDENT_INPUTS.replace('{records}', 'resident_crosswalk')})"
+    return incremental.refresh(con, "golden_residents", sql, "resident_crosswalk", key, inputs=inputs,
+                               by=("resident_id",))

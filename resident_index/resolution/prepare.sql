@@ -4,7 +4,7 @@
 -- that old when the record began, by its start date, or at the latest when an extract first held it: dates
 -- that do not move from one day to the next). A council tax liability begun in 2006 is not a son's born in
 -- 1995. Start dates before 1901 are placeholders, not evidence.
-CREATE OR REPLACE TABLE resolution_input AS
+-- One row per record of {records}: person_records, or those of its records that changed (incremental.py).
 SELECT
     source_system || '|' || source_record_id AS unique_id,
     source_system,
@@ -34,6 +34,7 @@ SELECT
     CASE WHEN h.distinct_in_group THEN group_ref END AS distinct_group,
     nullif(split_part(middle_names, ' ', 1), '') AS middle_name,
     md5(concat_ws('|', forename, surname, previous_surname, dob, postcode, uprn, address, nhs_number, ni_number, shared_id,
-                  email, mobile, phone)) AS fingerprint
-FROM person_records
-LEFT JOIN source_hints h USING (source_system);
+                  email, mobile, phone)) AS fingerprint,
+    record_hash
+FROM {records}
+LEFT JOIN source_hints h USING (source_system)

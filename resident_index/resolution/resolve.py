@@ -118,16 +118,19 @@ def _affected_records(con: duckdb.DuckDBPyConnection, fingerprint: str) -> int |
     if set(CLUSTER_STATE) - have or con.execute("SELECT count(*) FROM cluster_state_meta WHERE config = ?",
                                                  [fingerprint]).fetchone()[0] == 0:
         return None
+    for state, now in (("links", "_links_now"), ("apart", "_apart_now")):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _{state}_added AS SELECT * FROM {now} EXCEPT SELECT * FROM cluster_state_{state}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _{state}_gone AS SELECT * FROM cluster_state_{state} EXCEPT SELECT * FROM {now}")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _evidence_changed AS
+                   SELECT unique_id FROM _evidence_now n FULL JOIN cluster_state_evidence o USING (unique_id)
+                   WHERE n.fingerprint IS DISTINCT FROM o.fingerprint""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _affected AS
-        SELECT unique_id FROM _evidence_now n FULL JOIN cluster_state_evidence o USING (unique_id)
-        WHERE n.fingerprint IS DISTINCT FROM o.fingerprint
+        SELECT unique_id FROM _evidence_changed
         UNION
-        SELECT unnest([a, b]) FROM ((SELECT * FROM _links_now EXCEPT SELECT * FROM cluster_state_links)
-                                    UNION ALL (SELECT * FROM cluster_state_links EXCEPT SELECT * FROM _links_now))
+        SELECT unnest([a, b]) FROM (FROM _links_added UNION ALL FROM _links_gone)
         UNION
-        SELECT unnest([a, b]) FROM ((SELECT * FROM _apart_now EXCEPT SELECT * FROM cluster_state_apart)
-                                    UNION ALL (SELECT * FROM cluster_state_apart EXCEPT SELECT * FROM _apart_now))""")
+        SELECT unnest([a, b]) FROM (FROM _apart_added UNION ALL FROM _apart_gone)""")
     size = -1
     while size != (size := con.execute("SELECT count(*) FROM _affected").fetchone()[0]):
         con.execute("""
@@ -143,10 +146,20 @@ def _affected_records(con: duckdb.DuckDBPyConnection, fingerprint: str) -> int |
     return size
 
 
-def _save_state(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
-    con.execute("CREATE OR REPLACE TABLE cluster_state_links AS SELECT * FROM _links_now")
-    con.execute("CREATE OR REPLACE TABLE cluster_state_evidence AS SELECT unique_id, fingerprint FROM _evidence_now")
-    con.execute("CREATE OR REPLACE TABLE cluster_state_apart AS SELECT * FROM _apart_now")
+def _save_state(con: duckdb.DuckDBPyConnection, fingerprint: str, incremental: bool) -> None:
+    """What this clustering was computed from; an incremental run writes only what changed."""
+    if incremental:
+        for state, columns in (("links", ("a", "b", "probability", "how", "strong")), ("apart", ("a", "b"))):
+            same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM g.{c}" for c in columns)
+            con.execute(f"DELETE FROM cluster_state_{state} s USING _{state}_gone g WHERE {same}")
+            con.execute(f"INSERT INTO cluster_state_{state} SELECT * FROM _{state}_added")
+        con.execute("DELETE FROM cluster_state_evidence WHERE unique_id IN (SELECT unique_id FROM _evidence_changed)")
+        con.execute("""INSERT INTO cluster_state_evidence SELECT unique_id, fingerprint FROM _evidence_now
+                       SEMI JOIN _evidence_changed USING (unique_id)""")
+    else:
+        con.execute("CREATE OR REPLACE TABLE cluster_state_links AS SELECT * FROM _links_now")
+        con.execute("CREATE OR REPLACE TABLE cluster_state_evidence AS SELECT unique_id, fingerprint FROM _evidence_now")
+        con.execute("CREATE OR REPLACE TABLE cluster_state_apart AS SELECT * FROM _apart_now")
     con.execute("CREATE OR REPLACE TABLE cluster_state_meta AS SELECT ?::VARCHAR AS config", [fingerprint])
 
 
@@ -170,10 +183,9 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
     ensure_state(con)
     _latest_decisions(con)
     _current_inputs(con, cfg)
-    # the last run's crosswalk, kept while the new one replaces it
-    con.execute("CREATE OR REPLACE TEMP TABLE _previous_crosswalk AS SELECT * FROM resident_crosswalk")
-    con.execute("""CREATE OR REPLACE TEMP VIEW _previous_of AS
-                   SELECT source_system || '|' || source_record_id AS unique_id, resident_id FROM _previous_crosswalk""")
+    # the last run's assignment, read while the crosswalk is updated
+    con.execute("""CREATE OR REPLACE TEMP TABLE _previous_of AS
+                   SELECT source_system || '|' || source_record_id AS unique_id, resident_id FROM resident_crosswalk""")
     fingerprint = _config_fingerprint(cfg)
     affected = None if full else _affected_records(con, fingerprint)
     scope = ("" if affected is None else "SEMI JOIN _affected USING (unique_id)")
@@ -195,30 +207,23 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
     assignment = assign_ids(clusters.cluster_of, previous, id_number(issued) + 1 if issued else 1)
 
     con.register("_assigned", _assigned_table(assignment.resident_of, clusters.attached_by))
-    con.execute(f"""
-        CREATE OR REPLACE TABLE resident_crosswalk AS
-        WITH assigned AS (
-            SELECT unique_id, resident_id, match_probability, linked_by FROM _assigned
-            UNION ALL
-            SELECT c.source_system || '|' || c.source_record_id, c.resident_id, c.match_probability, c.linked_by
-            FROM _previous_crosswalk c
-            WHERE {'false' if affected is None else "c.source_system || '|' || c.source_record_id NOT IN (SELECT unique_id FROM _affected)"})
-        SELECT i.source_system, i.source_record_id, a.resident_id, a.match_probability, a.linked_by,
-               p.first_seen, p.last_seen
-        FROM assigned a
-        JOIN resolution_input i USING (unique_id)
-        JOIN person_records p USING (source_system, source_record_id)
-        ORDER BY resident_id, source_system, source_record_id""")
-    _save_state(con, fingerprint)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    if assignment.events:
-        event, resident, related, records = (list(c) for c in zip(*assignment.events))
-        con.register("_events", pa.table({
-            "run_id": pa.array([run_id] * len(event), pa.string()), "recorded_at": pa.array([now] * len(event), pa.timestamp("us")),
-            "event": event, "resident_id": resident, "related_id": pa.array(related, pa.string()),
-            "records": pa.array(records, pa.int64())}))
-        con.execute("INSERT INTO resident_id_history SELECT * FROM _events")
-        con.unregister("_events")
+    con.execute("BEGIN TRANSACTION")  # the crosswalk, the state it was computed from and the ID events agree
+    try:
+        _write_crosswalk(con, incremental=affected is not None)
+        _save_state(con, fingerprint, incremental=affected is not None)
+        if assignment.events:
+            event, resident, related, records = (list(c) for c in zip(*assignment.events))
+            con.register("_events", pa.table({
+                "run_id": pa.array([run_id] * len(event), pa.string()), "recorded_at": pa.array([now] * len(event), pa.timestamp("us")),
+                "event": event, "resident_id": resident, "related_id": pa.array(related, pa.string()),
+                "records": pa.array(records, pa.int64())}))
+            con.execute("INSERT INTO resident_id_history SELECT * FROM _events")
+            con.unregister("_events")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
     events: dict[str, int] = {}
     for event in assignment.events:
         events[event[0]] = events.get(event[0], 0) + 1
@@ -228,6 +233,27 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
             "links": con.execute("SELECT count(*) FROM _links_now").fetchone()[0],
             "mode": "full" if affected is None else "incremental", "records_reclustered": len(evidence),
             "id_events": events, "links_refused_by_conflict": clusters.refused}
+
+
+def _write_crosswalk(con: duckdb.DuckDBPyConnection, incremental: bool) -> None:
+    """resident_crosswalk from _assigned (the records clustered now); an incremental run replaces only the
+    reclustered records' rows and moves the others' first and last seen."""
+    assigned = """SELECT i.source_system, i.source_record_id, a.resident_id, a.match_probability, a.linked_by,
+                         p.first_seen, p.last_seen
+                  FROM _assigned a
+                  JOIN resolution_input i USING (unique_id)
+                  JOIN person_records p USING (source_system, source_record_id)"""
+    if not incremental:
+        con.execute(f"CREATE OR REPLACE TABLE resident_crosswalk AS {assigned} "
+                    "ORDER BY resident_id, source_system, source_record_id")
+        return
+    con.execute("""DELETE FROM resident_crosswalk
+                   WHERE source_system || '|' || source_record_id IN (SELECT unique_id FROM _affected)""")
+    con.execute(f"INSERT INTO resident_crosswalk {assigned}")
+    con.execute("""UPDATE resident_crosswalk c SET first_seen = p.first_seen, last_seen = p.last_seen
+                   FROM person_records p
+                   WHERE c.source_system = p.source_system AND c.source_record_id = p.source_record_id
+                     AND (c.first_seen, c.last_seen) IS DISTINCT FROM (p.first_seen, p.last_seen)""")
 
 
 def _assigned_table(resident_of: dict[str, str], attached_by: dict[str, tuple[float, str]]) -> pa.Table:

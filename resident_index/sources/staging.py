@@ -22,7 +22,7 @@ import polars as pl
 from resident_index.sources.landing import ExtractError, QuarantinedRow, file_sha256, read_extract
 from resident_index.sources.spec import SourceSpec
 from resident_index.standardise.person import standardise_changed
-from resident_index.standardise.schema import duckdb_columns_sql, polars_schema
+from resident_index.standardise.schema import COLUMNS, duckdb_columns_sql, polars_schema
 
 BOOKKEEPING_DDL = """
 CREATE SCHEMA IF NOT EXISTS staging;
@@ -181,40 +181,41 @@ def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpe
 
     Extracts are full snapshots. A record changed in a later extract appears as changed; one added appears;
     one removed stays (the index must still say who it was) with `is_current` false. `first_seen` and
-    `last_seen` are the first and last accepted extracts that held it.
+    `last_seen` are the first and last accepted extracts that held it. `record_hash` changes exactly when the
+    record's content does (anything but the extract and row it was last read from): the tables built from
+    this one rebuild only the records whose hash moved.
 
-    Built up one extract at a time: `staged_records_extracts` lists the accepted extracts the table holds
-    (date and when each was staged). A source whose accepted extracts are those plus later ones has the new
-    ones folded in (a day costs one extract, however long the history); any other change to a source's
-    extracts (one re-staged, rejected or staged out of date order) rebuilds that source from all of them.
-    The result is the same either way.
+    Kept up to date in place: `staged_records_extracts` lists the accepted extracts the table holds (date and
+    when each was staged). A source whose accepted extracts are those plus later ones has the new ones
+    folded in: its new and changed records are written, the others only have their extract, row and
+    `last_seen` moved, so a day costs its changes, not the table. Any other change to a source's extracts
+    (one re-staged, rejected or staged out of date order) rebuilds that source from all of them. The result
+    is the same either way.
     """
     ensure_tables(con)
     for spec in sources:
         ensure_tables(con, spec)
     con.execute("CREATE TABLE IF NOT EXISTS staged_records_extracts "
                 "(source_system VARCHAR, extract_date DATE, staged_at TIMESTAMP)")
-    have = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'staged_records' "
-                       "AND schema_name = current_schema()").fetchone()[0]
-    parts = []
-    for spec in sources:
-        accepted = con.execute("""SELECT extract_date, staged_at FROM landing_log
-                                  WHERE source_system = ? AND accepted ORDER BY extract_date""", [spec.name]).fetchall()
-        held = con.execute("""SELECT extract_date, staged_at FROM staged_records_extracts
-                              WHERE source_system = ? ORDER BY extract_date""", [spec.name]).fetchall() if have else None
-        part = f"_staged_{spec.name}"
-        if held is not None and accepted[:len(held)] == held and held:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {part} AS FROM staged_records WHERE source_system = ?",
-                        [spec.name])
-            for day, _ in accepted[len(held):]:
-                _fold_extract(con, spec.name, part, day)
-        else:
-            _rebuild_source(con, spec.name, part)
-        parts.append(part)
     con.execute("BEGIN TRANSACTION")
     try:
-        union = " UNION ALL ".join(f"FROM {part}" for part in parts)
-        con.execute(f"CREATE OR REPLACE TABLE staged_records AS {union} ORDER BY source_system, source_record_id")
+        if not _has_columns(con, "staged_records", ["record_hash"]):  # first build, or one by older code
+            con.execute(f"""CREATE OR REPLACE TABLE staged_records ({duckdb_columns_sql()},
+                            first_seen DATE, last_seen DATE, is_current BOOLEAN, record_hash UBIGINT)""")
+            con.execute("DELETE FROM staged_records_extracts")
+        con.execute("DELETE FROM staged_records WHERE source_system NOT IN (SELECT unnest($names))",
+                    {"names": [spec.name for spec in sources]})
+        for spec in sources:
+            accepted = con.execute("""SELECT extract_date, staged_at FROM landing_log
+                                      WHERE source_system = ? AND accepted ORDER BY extract_date""",
+                                   [spec.name]).fetchall()
+            held = con.execute("""SELECT extract_date, staged_at FROM staged_records_extracts
+                                  WHERE source_system = ? ORDER BY extract_date""", [spec.name]).fetchall()
+            if held and accepted[:len(held)] == held:
+                for day, _ in accepted[len(held):]:
+                    _fold_extract(con, spec.name, day)
+            else:
+                _rebuild_source(con, spec.name)
         con.execute("""CREATE OR REPLACE TABLE staged_records_extracts AS
                        SELECT source_system, extract_date, staged_at FROM landing_log WHERE accepted
                        ORDER BY source_system, extract_date""")
@@ -222,15 +223,24 @@ def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpe
     except Exception:
         con.execute("ROLLBACK")
         raise
-    finally:
-        for part in parts:
-            con.execute(f"DROP TABLE IF EXISTS {part}")
 
 
-def _rebuild_source(con: duckdb.DuckDBPyConnection, source: str, part: str) -> None:
+#: a staged record's content (what record_hash covers): all but the extract and row it was last read from
+_RECORD_HASH = "hash(" + ", ".join([c for c in COLUMNS if c not in ("extract_date", "row_number")] + ["first_seen"]) + ")"
+
+
+def _has_columns(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> bool:
+    found = {r[0] for r in con.execute("""SELECT column_name FROM duckdb_columns()
+                                          WHERE table_name = ? AND schema_name = current_schema()""",
+                                       [table]).fetchall()}
+    return bool(found) and set(columns) <= found
+
+
+def _rebuild_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
     """A source's staged records from all its accepted extracts."""
+    con.execute("DELETE FROM staged_records WHERE source_system = ?", [source])
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {part} AS
+        INSERT INTO staged_records BY NAME
         WITH accepted AS (
             SELECT s.* EXCLUDE (raw_hash),
                    min(s.extract_date) OVER record AS first_seen,
@@ -239,19 +249,35 @@ def _rebuild_source(con: duckdb.DuckDBPyConnection, source: str, part: str) -> N
             JOIN landing_log l USING (source_system, extract_date)
             WHERE l.accepted
             WINDOW record AS (PARTITION BY s.source_record_id))
-        SELECT *, last_seen = max(last_seen) OVER () AS is_current
-        FROM accepted WHERE extract_date = last_seen""")
+        SELECT *, last_seen = max(last_seen) OVER () AS is_current, {_RECORD_HASH} AS record_hash
+        FROM accepted WHERE extract_date = last_seen
+        ORDER BY source_record_id""")
 
 
-def _fold_extract(con: duckdb.DuckDBPyConnection, source: str, part: str, day: date) -> None:
+def _fold_extract(con: duckdb.DuckDBPyConnection, source: str, day: date) -> None:
     """Fold a source's next accepted extract into its staged records: its rows are the latest versions
-    (first seen when an earlier extract first held them); records it no longer holds stay, not current."""
+    (first seen when an earlier extract first held them); records it no longer holds stay, not current.
+    New and changed records are written whole; unchanged ones only have their extract and row moved."""
+    params = {"source": source, "day": day}
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {part} AS
-        WITH latest AS (SELECT * EXCLUDE (raw_hash) FROM staging.{source} WHERE extract_date = $day)
-        SELECT n.*, coalesce(o.first_seen, n.extract_date) AS first_seen, n.extract_date AS last_seen,
-               true AS is_current
-        FROM latest n LEFT JOIN {part} o USING (source_record_id)
-        UNION ALL
-        SELECT o.* REPLACE (false AS is_current) FROM {part} o ANTI JOIN latest n USING (source_record_id)""",
-                {"day": day})
+        CREATE OR REPLACE TEMP TABLE _latest AS
+        SELECT *, {_RECORD_HASH} AS record_hash
+        FROM (SELECT n.* EXCLUDE (raw_hash), coalesce(o.first_seen, n.extract_date) AS first_seen,
+                     o.record_hash AS held_hash
+              FROM staging.{source} n
+              LEFT JOIN staged_records o ON o.source_system = $source AND o.source_record_id = n.source_record_id
+              WHERE n.extract_date = $day)""", params)
+    con.execute("""DELETE FROM staged_records WHERE source_system = $source AND source_record_id IN
+                   (SELECT source_record_id FROM _latest WHERE held_hash <> record_hash)""", {"source": source})
+    con.execute("""INSERT INTO staged_records BY NAME
+                   SELECT * EXCLUDE (held_hash), extract_date AS last_seen, true AS is_current FROM _latest
+                   WHERE held_hash IS DISTINCT FROM record_hash ORDER BY source_record_id""")
+    con.execute("""UPDATE staged_records s
+                   SET extract_date = n.extract_date, row_number = n.row_number, last_seen = n.extract_date,
+                       is_current = true
+                   FROM _latest n
+                   WHERE s.source_system = $source AND s.source_record_id = n.source_record_id
+                     AND n.held_hash = n.record_hash""", {"source": source})
+    con.execute("UPDATE staged_records SET is_current = false WHERE source_system = $source AND last_seen < $day",
+                params)
+    con.execute("DROP TABLE _latest")

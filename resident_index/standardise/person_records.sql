@@ -1,9 +1,11 @@
 -- Canonical records of every source's latest accepted extract, each with the UPRN it resolves to:
 -- the source's own UPRN when the gazetteer knows it, else the accepted address match, else none.
-CREATE OR REPLACE TABLE person_records AS
+-- One row per record of {records}: staged_records, or the records whose record_hash (of the staged record
+-- and its address match: what the row is computed from) moved since the last run (incremental.py).
 WITH matched AS (
-    SELECT s.*, g.uprn AS known_uprn, m.uprn AS matched_uprn, m.accepted, m.match_weight, m.match_reason
-    FROM staged_records s
+    SELECT s.* EXCLUDE (record_hash), hash(s.record_hash, m.uprn, m.accepted, m.match_weight, m.match_reason) AS record_hash,
+           g.uprn AS known_uprn, m.uprn AS matched_uprn, m.accepted, m.match_weight, m.match_reason
+    FROM {records} s
     LEFT JOIN llpg g ON g.uprn = s.uprn
     LEFT JOIN address_match_cache m
            ON m.address = s.address AND coalesce(m.postcode, '') = coalesce(s.postcode, '')
@@ -22,4 +24,4 @@ SELECT r.* EXCLUDE (uprn, known_uprn, matched_uprn, accepted, match_weight, matc
        CASE WHEN r.needed_match THEN r.match_reason END AS address_match_reason,
        l.ward, l.polling_district, l.easting, l.northing
 FROM resolved r
-LEFT JOIN llpg l ON l.uprn = r.resolved_uprn;
+LEFT JOIN llpg l ON l.uprn = r.resolved_uprn

@@ -12,7 +12,7 @@ COLUMNS = {"source_system": "VARCHAR", "source_record_id": "VARCHAR", "title": "
            "ni_number": "VARCHAR", "uprn": "VARCHAR", "address": "VARCHAR", "postcode": "VARCHAR", "ward": "VARCHAR",
            "polling_district": "VARCHAR", "easting": "DOUBLE", "northing": "DOUBLE", "phone": "VARCHAR",
            "mobile": "VARCHAR", "email": "VARCHAR", "date_of_death": "DATE", "start_date": "DATE",
-           "first_seen": "DATE", "last_seen": "DATE", "is_current": "BOOLEAN"}
+           "first_seen": "DATE", "last_seen": "DATE", "is_current": "BOOLEAN", "record_hash": "UBIGINT"}
 
 
 @pytest.fixture
@@ -32,7 +32,8 @@ def add(con, resident, system, record, **values):
 
 
 def golden(con, resident):
-    con.execute(golden_residents_sql())
+    con.execute("CREATE OR REPLACE TABLE golden_residents AS "
+                + golden_residents_sql().replace("{records}", "resident_crosswalk"))
     cur = con.execute("SELECT * FROM golden_residents WHERE resident_id = ?", [resident])
     return dict(zip([d[0] for d in cur.description], cur.fetchone()))
 

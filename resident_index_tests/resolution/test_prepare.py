@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from resident_index import incremental
 from resident_index.standardise.schema import duckdb_columns_sql
 
 PREPARE = Path(__file__).resolve().parents[2] / "resident_index" / "resolution" / "prepare.sql"
@@ -21,10 +22,10 @@ PREPARE = Path(__file__).resolve().parents[2] / "resident_index" / "resolution" 
 ])
 def test_an_adults_only_record_was_born_min_age_years_before_it_began(start, latest_dob):
     con = duckdb.connect()
-    con.execute(f"CREATE TABLE person_records ({duckdb_columns_sql()}, first_seen DATE)")
+    con.execute(f"CREATE TABLE person_records ({duckdb_columns_sql()}, first_seen DATE, record_hash UBIGINT)")
     con.execute("""INSERT INTO person_records (source_system, source_record_id, surname, start_date, first_seen)
                    VALUES ('council_tax', 'CT1', 'SMITH', ?, DATE '2022-10-31')""", [start])
     con.execute("CREATE TABLE source_hints AS SELECT 'council_tax' AS source_system, 18 AS min_age, "
                 "false AS distinct_at_address, true AS distinct_in_group")
-    con.execute(PREPARE.read_text(encoding="utf-8"))
+    incremental.refresh(con, "resolution_input", PREPARE.read_text(encoding="utf-8"), "person_records", "test")
     assert con.execute("SELECT latest_dob FROM resolution_input").fetchone() == (latest_dob,)

@@ -11,7 +11,7 @@ from dagster_duckdb import DuckDBResource
 from resident_index.defs.metadata import md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.golden.relationships import build_relationships
-from resident_index.golden.survivorship import golden_residents_sql
+from resident_index.golden.survivorship import build_golden_residents
 from resident_index.defs.evaluation import evaluate_against_truth, no_truth
 
 SQL = Path(__file__).resolve().parents[2] / "golden"
@@ -28,14 +28,15 @@ def _run(warehouse: DuckDBResource, sql_file: str, count_sql: str) -> int:
           metadata={"dagster/table_name": "golden_residents"})
 def golden_residents(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """One row per resident ID: name, date of birth, sex, NHS and NI numbers, current address (UPRN, ward,
-    coordinates), contacts, death; each with its source system, record and date; names used and services."""
+    coordinates), contacts, death; each with its source system, record and date; names used and services.
+    Only residents whose records changed are recomputed (record_hash: of their records)."""
     with warehouse.get_connection() as con:
-        con.execute(golden_residents_sql())
+        figures = build_golden_residents(con)
         n, deceased, with_uprn, with_dob = con.execute(
             "SELECT count(*), count(*) FILTER (deceased), count(uprn), count(dob) FROM golden_residents").fetchone()
         services = con.execute("""SELECT len(services) AS n, count(*) FROM golden_residents
                                   GROUP BY 1 ORDER BY 1""").fetchall()
-    return dg.MaterializeResult(metadata={"dagster/row_count": n, "deceased": deceased,
+    return dg.MaterializeResult(metadata={"dagster/row_count": n, **figures, "deceased": deceased,
                                           "with_current_uprn": with_uprn, "with_dob": with_dob,
                                           "services_per_resident": md_table(["services known to", "residents"], services)})
 

@@ -14,6 +14,7 @@ from resident_index.defs.metadata import md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.resolution.linker import scratch_connection
 from resident_index.resolution.pairs import score_pairs
+from resident_index.resolution.prepare import build_resolution_input
 from resident_index.resolution.resolve import ensure_state, resolve
 from resident_index.resolution.splink_model import MODEL_FILE, model_config
 from resident_index.defs.evaluation import evaluate_against_truth, no_truth
@@ -31,18 +32,14 @@ def _run_sql(con, name: str, **params) -> None:
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=["person_records"],
           metadata={"dagster/table_name": "resolution_input"})
 def resolution_input(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Every staged record with the keys the model blocks and compares on (one row per record)."""
+    """Every staged record with the keys the model blocks and compares on (one row per record); only new and
+    changed records are recomputed, unless prepare.sql, the registry's hints or person_records' build changed."""
     with warehouse.get_connection() as con:
-        hints = [(s.name, s.matching.min_age, s.matching.distinct_at_address, s.matching.distinct_in_group)
-                 for s in load_registry()]
-        con.execute("CREATE OR REPLACE TABLE source_hints (source_system VARCHAR, min_age INTEGER, "
-                    "distinct_at_address BOOLEAN, distinct_in_group BOOLEAN)")
-        if hints:
-            con.executemany("INSERT INTO source_hints VALUES (?, ?, ?, ?)", hints)
-        _run_sql(con, "prepare.sql")
+        figures = build_resolution_input(con, load_registry())
         n, with_dob, with_nhs = con.execute(
             "SELECT count(*), count(dob), count(nhs_number) FROM resolution_input").fetchone()
-    return dg.MaterializeResult(metadata={"dagster/row_count": n, "with_dob": with_dob, "with_nhs_number": with_nhs})
+    return dg.MaterializeResult(metadata={"dagster/row_count": n, "with_dob": with_dob, "with_nhs_number": with_nhs,
+                                          **figures})
 
 
 @dg.asset(group_name=GROUP, kinds={"splink"}, pool=WAREHOUSE_POOL, deps=[resolution_input],

@@ -7,7 +7,6 @@ person_records: staged records with the UPRN each resolves to; what entity resol
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -17,8 +16,8 @@ from resident_index.defs.metadata import md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.sources.spec import load_registry
 from resident_index.sources.staging import build_staged_records
+from resident_index.standardise.person_records import build_person_records
 
-SQL = Path(__file__).resolve().parents[2] / "standardise"
 SPECS = load_registry()
 
 
@@ -55,12 +54,12 @@ def address_matches(warehouse: DuckDBResource) -> dg.MaterializeResult:
 def person_records(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Standardised records with their resolved UPRN, ward and polling district: the input to resolution."""
     with warehouse.get_connection() as con:
-        con.execute((SQL / "person_records.sql").read_text(encoding="utf-8"))
+        figures = build_person_records(con)
         rows = con.execute("""SELECT source_system, count(*), count(uprn), count(*) FILTER (uprn_source = 'matched')
                               FROM person_records GROUP BY 1 ORDER BY 1""").fetchall()
     total = sum(r[1] for r in rows)
     table = md_table(["source", "records", "with UPRN", "matched by address"],
                      [(s, n, f"{u / n:.1%}", m) for s, n, u, m in rows])
-    return dg.MaterializeResult(metadata={"dagster/row_count": total,
+    return dg.MaterializeResult(metadata={"dagster/row_count": total, **figures,
                                           "uprn_rate": round(sum(r[2] for r in rows) / total, 4) if total else 0.0,
                                           "by_source": table})
