@@ -1,9 +1,11 @@
-"""Splink runs on its own in-memory DuckDB, fed from the warehouse, so its scratch tables never land in
-the warehouse file and the warehouse's single-writer lock is held only to copy data in and out."""
+"""Splink's scratch tables never land in the warehouse file: training runs on its own in-memory DuckDB fed
+from the warehouse (the warehouse's lock is held only to copy data in); scoring runs on the warehouse
+connection with an in-memory catalog as its default, reading the warehouse through views, with no copy."""
 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -23,6 +25,25 @@ def scratch_connection(warehouse: duckdb.DuckDBPyConnection, tables: dict[str, s
         mem.execute(f"CREATE TABLE {name} AS SELECT * FROM _arrow")
         mem.unregister("_arrow")
     return mem
+
+
+@contextmanager
+def scratch_catalog(warehouse: duckdb.DuckDBPyConnection, views: dict[str, str]):
+    """The warehouse connection with an in-memory catalog as its default while Splink works: {view name:
+    SQL over the warehouse, whose tables are `warehouse.<table>` in it}. Yields the connection; the
+    catalog is dropped afterwards, with every table Splink made."""
+    db, limit = warehouse.execute("SELECT current_database(), current_setting('memory_limit')").fetchone()
+    warehouse.execute("ATTACH ':memory:' AS splink_scratch")
+    warehouse.execute("USE splink_scratch")
+    warehouse.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    try:
+        for name, sql in views.items():
+            warehouse.execute(f"CREATE VIEW {name} AS {sql.replace('warehouse.', f'{db}.main.')}")
+        yield warehouse
+    finally:
+        warehouse.execute(f"SET memory_limit = '{limit}'")
+        warehouse.execute(f"USE {db}")
+        warehouse.execute("DETACH splink_scratch")
 
 
 def trained_settings(model_path: Path, cfg: dict | None = None) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from resident_index.resolution.linker import scratch_connection, trained_settings
+from resident_index.resolution.linker import scratch_catalog, trained_settings
 from resident_index.resolution.predict import comparisons_per_rule, predict_all, predict_changed
 from resident_index.sources.landing import file_sha256
 
@@ -41,30 +41,31 @@ def score_pairs(con: duckdb.DuckDBPyConnection, model_path: Path, cfg: dict, ful
     mode = "full" if full_rebuild or not scored_before or previous_sha != model_sha else "incremental"
     figures: dict = {"mode": mode, "records_changed": changed}
 
-    if mode == "full":
-        mem = scratch_connection(con, {"resolution_input": "SELECT * FROM resolution_input"})
-        figures["comparisons_per_blocking_rule"] = comparisons_per_rule(mem, cfg["blocking_rules"])
-        predict_all(mem, settings, cfg["review_threshold"])
-        con.register("_pairs", mem.table("pairs").arrow())
-        con.execute("CREATE OR REPLACE TABLE resolution_pairs AS SELECT * FROM _pairs")
-        figures["records_scored"] = mem.execute("SELECT count(*) FROM resolution_input").fetchone()[0]
-    elif changed:
-        mem = scratch_connection(con, {
-            "resolution_input": "SELECT * FROM resolution_input",
-            "changed_records": "SELECT i.* FROM resolution_input i SEMI JOIN _changed USING (unique_id)"})
-        predict_changed(mem, settings, cfg["review_threshold"], cfg["blocking_rules"])
-        con.register("_pairs", mem.table("pairs").arrow())
-        con.execute("""DELETE FROM resolution_pairs
-                       WHERE unique_id_l IN (SELECT unique_id FROM _changed)
-                          OR unique_id_r IN (SELECT unique_id FROM _changed)""")
-        con.execute("INSERT INTO resolution_pairs SELECT * FROM _pairs")
-        figures["records_scored"] = changed
-    else:
-        figures["records_scored"] = 0
     if mode == "full" or changed:
-        con.unregister("_pairs")
-        mem.close()
-    con.execute("CREATE OR REPLACE TABLE resolution_state AS SELECT unique_id, fingerprint FROM resolution_input")
+        with scratch_catalog(con, {"resolution_input": "SELECT * FROM warehouse.resolution_input"}) as scratch:
+            if mode == "full":
+                figures["comparisons_per_blocking_rule"] = comparisons_per_rule(scratch, cfg["blocking_rules"])
+                predict_all(scratch, settings, cfg["review_threshold"])
+            else:
+                scratch.execute("""CREATE TABLE changed_records AS
+                                   SELECT * FROM resolution_input SEMI JOIN _changed USING (unique_id)""")
+                predict_changed(scratch, settings, cfg["review_threshold"], cfg["blocking_rules"])
+            scratch.execute("CREATE OR REPLACE TEMP TABLE _pairs AS SELECT * FROM pairs")  # outlives the catalog
+    if mode == "full":
+        con.execute("CREATE OR REPLACE TABLE resolution_pairs AS SELECT * FROM _pairs")
+        con.execute("CREATE OR REPLACE TABLE resolution_state AS SELECT unique_id, fingerprint FROM resolution_input")
+        figures["records_scored"] = con.execute("SELECT count(*) FROM resolution_input").fetchone()[0]
+    else:
+        if changed:
+            con.execute("""DELETE FROM resolution_pairs
+                           WHERE unique_id_l IN (SELECT unique_id FROM _changed)
+                              OR unique_id_r IN (SELECT unique_id FROM _changed)""")
+            con.execute("INSERT INTO resolution_pairs SELECT * FROM _pairs")
+        con.execute("DELETE FROM resolution_state WHERE unique_id IN (SELECT unique_id FROM _changed)")
+        con.execute("""INSERT INTO resolution_state SELECT unique_id, fingerprint FROM resolution_input
+                       SEMI JOIN _changed USING (unique_id)""")
+        figures["records_scored"] = changed
+    con.execute("DROP TABLE IF EXISTS _pairs")
     con.execute("DELETE FROM resolution_meta")
     con.execute("INSERT INTO resolution_meta VALUES (?)", [model_sha])
     figures["pairs"] = con.execute("SELECT count(*) FROM resolution_pairs").fetchone()[0]
