@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 
+from resident_index import incremental
 from resident_index.resolution.resolve import ensure_state
 
+QUEUE_SQL = Path(__file__).with_name("review_queue.sql")
+
 FIELDS = ("source", "name", "dob", "address", "postcode", "uprn", "nhs_number", "ni_number", "resident_id")
+
+
+def build_review_queue(con: duckdb.DuckDBPyConnection, cfg: dict) -> dict:
+    """Table review_queue (review_queue.sql), recomputing only pairs whose scores, residents or records changed."""
+    ensure_state(con)
+    sql = QUEUE_SQL.read_text(encoding="utf-8")
+    for name in ("link_threshold", "review_threshold"):
+        sql = sql.replace(f"${name}", repr(float(cfg[name])))
+    inputs_sql, select_sql = sql.rsplit(";", 1)
+    con.execute(inputs_sql)
+    return incremental.refresh(con, "review_queue", select_sql, "resolution_pairs", incremental.build_key(sql),
+                               inputs="_review_inputs", by=("unique_id_l", "unique_id_r"))
 
 
 def next_pair(con: duckdb.DuckDBPyConnection, skipped: set[tuple[str, str]] = frozenset()) -> dict | None:

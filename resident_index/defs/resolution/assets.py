@@ -15,18 +15,14 @@ from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.resolution.linker import scratch_connection
 from resident_index.resolution.pairs import score_pairs
 from resident_index.resolution.prepare import build_resolution_input
-from resident_index.resolution.resolve import ensure_state, resolve
+from resident_index.resolution.resolve import resolve
+from resident_index.resolution.review import build_review_queue
 from resident_index.resolution.splink_model import MODEL_FILE, model_config
 from resident_index.defs.evaluation import evaluate_against_truth, no_truth
 from resident_index.settings import models_dir
 from resident_index.sources.spec import load_registry
 
-SQL = Path(__file__).resolve().parents[2] / "resolution"
 GROUP = "resolution"
-
-
-def _run_sql(con, name: str, **params) -> None:
-    con.execute((SQL / name).read_text(encoding="utf-8"), params or None)
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=["person_records"],
@@ -111,12 +107,10 @@ def review_queue(warehouse: DuckDBResource) -> dg.MaterializeResult:
     kept apart by conflicting identifiers. Verdicts go to review_decisions and bind every later run."""
     cfg = model_config()
     with warehouse.get_connection() as con:
-        ensure_state(con)
-        _run_sql(con, "review_queue.sql", link_threshold=cfg["link_threshold"],
-                 review_threshold=cfg["review_threshold"])
+        figures = build_review_queue(con, cfg)
         reasons = con.execute("SELECT reason, count(*) FROM review_queue GROUP BY 1").fetchall()
         decisions = con.execute("SELECT count(*) FROM review_decisions").fetchone()[0]
-    return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in reasons),
+    return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in reasons), **figures,
                                           **{r: n for r, n in reasons}, "decisions_so_far": decisions})
 
 
