@@ -2,12 +2,16 @@
 
 Nothing is lost: every physical record in the file ends up either in the returned frame or in the
 quarantine list with the file, row, column and reason, so staged + quarantined = landed.
-A clean JSON-lines file (every line an object of strings and nulls, each with its record id) is parsed by
-Polars in one go; any other is read line by line, so each bad line is quarantined with its reason.
+A clean file, with nothing to quarantine, is parsed by Polars in one go once one regular expression has
+checked every line (_clean_csv: a record of as many fields as the header, none spanning lines; _clean_jsonl:
+an object of strings and nulls); any other is read line by line, so each bad line is quarantined with its
+reason. The two give the same columns, values and row numbers for a clean file. A UTF-8 file goes to Polars
+as it is; only a file that does not decode in its encoding is searched for the bytes that do not.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -22,6 +26,15 @@ import polars as pl
 from resident_index.sources.spec import SourceSpec
 
 _BAD_BYTES = re.compile(r"[\udc80-\udcff]")
+#: What str.strip() strips (U+3000 the last of it), as the careful readers judge a blank record id; Polars'
+#: strip_chars() without arguments keeps \x1c-\x1f
+_SPACE = "".join(filter(str.isspace, map(chr, range(0x3001))))
+#: A JSON string with no raw control character (json.loads refuses one) nor a line break at which
+#: str.splitlines, and so the careful reader, would cut it
+_JSON_STRING = r'"(?:[^"\\\x00-\x1f\x85\u2028\u2029]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
+#: _clean_jsonl takes the columns from the lines in this many bytes of the file; a key first seen later sends
+#: the file to the careful reader
+_KEY_SAMPLE_BYTES = 1 << 20
 _EXTRACT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.")
 
 
@@ -76,18 +89,22 @@ def read_extract(spec: SourceSpec, path: Path) -> LandedExtract:
     if not path.exists():
         raise ExtractError(path, f"no extract has landed for {spec.name} (expected this file)")
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():  # as `not data.strip()`, without copying the file
         raise ExtractError(path, "the extract is empty (0 records)")
     try:
-        text = data.decode(spec.landing.encoding, errors="surrogateescape")
+        is_utf8 = codecs.lookup(spec.landing.encoding).name == "utf-8"
     except LookupError as exc:
         raise ExtractError(path, f"unknown encoding '{spec.landing.encoding}' in the source spec") from exc
-    clean = _clean_jsonl(spec, text) if spec.landing.format == "jsonl" else None
+    fast, reader = (_clean_jsonl, _read_jsonl) if spec.landing.format == "jsonl" else (_clean_csv, _read_csv)
+    clean = fast(spec, data) if is_utf8 else None  # Polars reads UTF-8 as it is, and refuses bytes that are not
+    if clean is None:
+        text, utf8 = _decode(data, spec.landing.encoding)
+        if utf8 is not None and not is_utf8:
+            clean = fast(spec, utf8)
     if clean is not None:
         columns, frame, quarantined = *clean, []
     else:
-        reader = _read_jsonl if spec.landing.format == "jsonl" else _read_csv
-        columns, rows, quarantined = reader(spec, path, text)
+        columns, rows, quarantined = reader(spec, path, text, check_bytes=utf8 is None)
         frame = pl.DataFrame(rows, schema={c: pl.Utf8 for c in columns} | {"row_number": pl.Int64}, orient="row")
     if frame.is_empty() and not quarantined:
         raise ExtractError(path, "the extract has a header but no records")
@@ -97,6 +114,17 @@ def read_extract(spec: SourceSpec, path: Path) -> LandedExtract:
                            row=0, column=", ".join(missing))
     frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in columns)
     return LandedExtract(path, columns, frame, quarantined)
+
+
+def _decode(data: bytes, encoding: str) -> tuple[str, bytes | None]:
+    """The text, and it in UTF-8 if all of it decoded; else None, and the bytes the encoding cannot decode kept
+    as surrogates for the readers to find (as are the lone surrogates a codec like utf-7 decodes to, which
+    UTF-8 cannot encode)."""
+    try:
+        text = data.decode(encoding)
+        return text, text.encode("utf-8")
+    except UnicodeError:
+        return data.decode(encoding, errors="surrogateescape"), None
 
 
 def _bad_byte_reason(value: str, encoding: str) -> str:
@@ -110,19 +138,23 @@ def _raw(values: list[str] | str) -> str:
     return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
 
 
-def _read_csv(spec: SourceSpec, path: Path, text: str):
+def _column_names(values: list[str]) -> list[str]:
+    """A CSV header's column names, as both CSV readers take them."""
+    return [h.strip().lstrip("\ufeff") for h in values]
+
+
+def _read_csv(spec: SourceSpec, path: Path, text: str, check_bytes: bool):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=spec.landing.delimiter,
                         quotechar=spec.landing.quotechar, strict=True)
     try:
-        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+        header = _column_names(next(reader))
     except csv.Error as exc:
         raise ExtractError(path, f"cannot read the header: {exc}", row=0) from exc
-    if _BAD_BYTES.search("".join(header)):
+    if check_bytes and _BAD_BYTES.search("".join(header)):
         raise ExtractError(path, _bad_byte_reason("".join(header), spec.landing.encoding), row=0)
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise ExtractError(path, "the header repeats a column name", row=0, column=", ".join(dupes))
-    check_bytes = bool(_BAD_BYTES.search(text))
     rows, quarantined, n = [], [], 0
     while True:
         n += 1
@@ -150,7 +182,7 @@ def _read_csv(spec: SourceSpec, path: Path, text: str):
     return header, _require_record_id(spec, header, rows, quarantined), quarantined
 
 
-def _read_jsonl(spec: SourceSpec, path: Path, text: str):
+def _read_jsonl(spec: SourceSpec, path: Path, text: str, check_bytes: bool):
     columns: dict[str, None] = {}
     parsed, quarantined = [], []
     n = 0
@@ -158,7 +190,7 @@ def _read_jsonl(spec: SourceSpec, path: Path, text: str):
         if not line.strip():
             continue
         n += 1
-        if _BAD_BYTES.search(line):
+        if check_bytes and _BAD_BYTES.search(line):
             quarantined.append(QuarantinedRow(n, None, _bad_byte_reason(line, spec.landing.encoding), _raw(line)))
             continue
         try:
@@ -176,25 +208,80 @@ def _read_jsonl(spec: SourceSpec, path: Path, text: str):
     return header, _require_record_id(spec, header, rows, quarantined), quarantined
 
 
-def _clean_jsonl(spec: SourceSpec, text: str) -> tuple[list[str], pl.DataFrame] | None:
-    """The rows of a JSON-lines extract with nothing to quarantine, parsed at once: every line an object whose
-    values are strings or nulls, each with its record id, no bad bytes, no blank lines. None otherwise
-    (then _read_jsonl reads it line by line). Same columns, values and row numbers as _read_jsonl."""
-    id_col = spec.columns["source_record_id"]
-    if not isinstance(id_col, str) or _BAD_BYTES.search(text):
-        return None
-    lines = text.splitlines()
-    if any(not line.strip() for line in lines):
+def _clean_csv(spec: SourceSpec, extract: str | bytes) -> tuple[list[str], pl.DataFrame] | None:
+    """The rows of a CSV extract with nothing to quarantine, parsed at once; None otherwise (then _read_csv
+    reads it line by line). Every line, the header's too, must be a record of as many fields as the header,
+    each unquoted (no quote character) or wholly quoted on the line: so Polars splits the records as the csv
+    module does and none spans lines. A blank line or record has a blank record id, so falls back too, as
+    does a field longer than the csv module takes. Same columns, values and row numbers as _read_csv.
+    `extract` is the text, or the bytes if UTF-8 (which Polars checks)."""
+    delimiter, quote, id_col = spec.landing.delimiter, spec.landing.quotechar, spec.columns["source_record_id"]
+    utf8 = extract.encode("utf-8") if isinstance(extract, str) else extract
+    end = utf8.find(b"\n")
+    if (not isinstance(id_col, str) or end < 0 or len(delimiter) != 1 or len(quote) != 1 or delimiter == quote
+            or not (delimiter + quote).isascii() or {delimiter, quote} & {"\r", "\n"}):
         return None
     try:
-        frame = pl.read_ndjson(io.BytesIO(text.encode("utf-8")), infer_schema_length=None)
-    except Exception:  # not JSON, not an object per line...: the line-by-line reader says which line
+        header = _column_names(next(csv.reader([utf8[:end].decode("utf-8")], delimiter=delimiter, quotechar=quote,
+                                                strict=True)))
+    except (UnicodeDecodeError, csv.Error):
         return None
-    if (frame.height != len(lines) or id_col not in frame.columns
-            or any(dtype not in (pl.String, pl.Null) for dtype in frame.dtypes)
-            or frame.select(pl.col(id_col).str.strip_chars().replace("", None).null_count()).item()):
+    if id_col not in header or len(set(header)) < len(header):
         return None
-    return frame.columns, frame.cast(pl.Utf8).with_columns(row_number=pl.int_range(1, frame.height + 1, dtype=pl.Int64))
+    d, q = re.escape(delimiter), re.escape(quote)
+    record = d.join([rf"(?:{q}(?:[^{q}\r\n]|{q}{q})*{q}|[^{d}{q}\r\n]*)"] * len(header))
+    frame = _parse_clean(utf8, record, id_col, 1, pl.scan_csv(
+        utf8, has_header=False, skip_rows=1, schema=dict.fromkeys(header, pl.String), separator=delimiter,
+        quote_char=quote))
+    if frame is None or (frame.select(pl.max_horizontal(pl.col(pl.String).str.len_chars().max())).item() or 0) > (
+            csv.field_size_limit()):  # the csv module refuses a longer field
+        return None
+    return header, frame
+
+
+def _clean_jsonl(spec: SourceSpec, extract: str | bytes) -> tuple[list[str], pl.DataFrame] | None:
+    """The rows of a JSON-lines extract with nothing to quarantine, parsed at once; None otherwise (then
+    _read_jsonl reads it line by line). Every line must be an object whose values are strings or nulls and
+    whose keys were all seen in the file's first lines: so Polars, told those keys are strings, drops no
+    column and stringifies no number. Same columns, values and row numbers as _read_jsonl, but for what no
+    JSON writer does: an object repeating a key (json.loads keeps the last value, Polars does not) and a lone
+    surrogate escape, "\\ud800" (Polars reads NUL; json.loads a string that no frame can hold, so the careful
+    reader fails). `extract` is the text, or the bytes if UTF-8 (which Polars checks)."""
+    id_col = spec.columns["source_record_id"]
+    utf8 = extract.encode("utf-8") if isinstance(extract, str) else extract
+    head = utf8 if len(utf8) <= _KEY_SAMPLE_BYTES else utf8[:utf8.rfind(b"\n", 0, _KEY_SAMPLE_BYTES) + 1]
+    try:
+        objects = [json.loads(line) for line in head.decode("utf-8").splitlines()]
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    keys = list(dict.fromkeys(k for o in objects if isinstance(o, dict) for k in o))
+    if not isinstance(id_col, str) or id_col not in keys:
+        return None
+    key = "|".join(re.escape(json.dumps(k, ensure_ascii=False)) for k in keys)
+    pair = rf"(?:{key})[ \t]*:[ \t]*(?:{_JSON_STRING}|null)[ \t]*"
+    frame = _parse_clean(utf8, rf"[ \t]*\{{[ \t]*(?:{pair}(?:,[ \t]*{pair})*)?\}}[ \t]*", id_col, 0,
+                         pl.scan_ndjson(utf8, schema=dict.fromkeys(keys, pl.String)))
+    return None if frame is None else (keys, frame)
+
+
+def _parse_clean(utf8: bytes, line: str, id_col: str, header_lines: int, parse: pl.LazyFrame) -> pl.DataFrame | None:
+    """The rows `parse` reads from the UTF-8 text, numbered 1, 2...; None unless every line matches the regular
+    expression `line` (Rust syntax), the rows are the lines after the header (so the numbers are the careful
+    reader's) and each has its record id (blank as str.strip() sees it). Polars' CSV reader cuts the lines for
+    the check, at LF (dropping a CR before one). The check runs first, on its own: Polars 2.1 can hang
+    collecting it beside a parse that fails (collect_all)."""
+    lines = pl.scan_csv(utf8, has_header=False, separator="\0", quote_char=None, schema={"line": pl.String})
+    try:
+        count, every_line_matches = lines.select(
+            pl.len(), pl.col("line").fill_null("").str.contains(rf"\A{line}\z").all()).collect().row(0)
+        if not every_line_matches or count != utf8.count(b"\n") + (not utf8.endswith(b"\n")):
+            return None
+        frame = parse.collect()
+    except pl.exceptions.PolarsError:  # bytes that are not UTF-8, a NUL (a field separator here), bad JSON...
+        return None
+    if frame.height != count - header_lines or frame[id_col].fill_null("").str.strip_chars(_SPACE).eq("").any():
+        return None
+    return frame.with_columns(row_number=pl.int_range(1, frame.height + 1, dtype=pl.Int64))
 
 
 def _require_record_id(spec: SourceSpec, header: list[str], rows: list[tuple], quarantined: list[QuarantinedRow]):
