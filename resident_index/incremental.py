@@ -23,6 +23,14 @@ def build_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The columns of `table`, none if there is no such table (duckdb_columns() takes a while in a big file)."""
+    try:
+        return {d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
+    except duckdb.CatalogException:
+        return set()
+
+
 def held_build_key(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     """The build key `table` was last refreshed under (None: never): part of the keys of tables built from it."""
     con.execute("CREATE TABLE IF NOT EXISTS incremental_builds (table_name VARCHAR, build_key VARCHAR)")
@@ -40,8 +48,7 @@ def refresh(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, source:
     Returns the mode and how many rows were recomputed and removed.
     """
     inputs = inputs or source
-    columns = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
-                                         "AND schema_name = current_schema()", [table]).fetchall()}
+    columns = table_columns(con, table)
     full = held_build_key(con, table) != key or "record_hash" not in columns
     con.execute("BEGIN TRANSACTION")
     try:

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from resident_index.incremental import build_key, held_build_key, table_columns
 from resident_index.sources.landing import ExtractError, QuarantinedRow, file_sha256, read_extract
 from resident_index.sources.spec import SourceSpec
 from resident_index.standardise.person import standardise_changed
@@ -190,8 +191,9 @@ def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpe
     when each was staged). A source whose accepted extracts are those plus later ones has the new ones
     folded in: its new and changed records are written, the others only have their extract, row and
     `last_seen` moved, so a day costs its changes, not the table. Any other change to a source's extracts
-    (one re-staged, rejected or staged out of date order) rebuilds that source from all of them. The result
-    is the same either way.
+    (one re-staged, rejected or staged out of date order) rebuilds that source from all of them, and a new
+    way of hashing records (its build key in `incremental_builds`) rebuilds the table. The result is the
+    same either way.
     """
     ensure_tables(con)
     for spec in sources:
@@ -200,12 +202,14 @@ def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpe
                 "(source_system VARCHAR, extract_date DATE, staged_at TIMESTAMP)")
     con.execute("BEGIN TRANSACTION")
     try:
-        if not _has_columns(con, "staged_records", ["record_hash"]):  # first build, or one by older code
+        key, held_key = build_key(_RECORD_HASH), held_build_key(con, "staged_records")  # new hashing: rebuild
+        if "record_hash" not in table_columns(con, "staged_records") or held_key != key:
             con.execute(f"""CREATE OR REPLACE TABLE staged_records ({duckdb_columns_sql()},
                             first_seen DATE, last_seen DATE, is_current BOOLEAN, record_hash UBIGINT)""")
             con.execute("DELETE FROM staged_records_extracts")
-        con.execute("DELETE FROM staged_records WHERE source_system NOT IN (SELECT unnest($names))",
-                    {"names": [spec.name for spec in sources]})
+        systems = {r[0] for r in con.execute("SELECT DISTINCT source_system FROM staged_records").fetchall()}
+        for gone in systems - {spec.name for spec in sources}:  # a system taken out of the registry
+            con.execute("DELETE FROM staged_records WHERE source_system = ?", [gone])
         for spec in sources:
             accepted = con.execute("""SELECT extract_date, staged_at FROM landing_log
                                       WHERE source_system = ? AND accepted ORDER BY extract_date""",
@@ -217,6 +221,8 @@ def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpe
                     _fold_extract(con, spec.name, day)
             else:
                 _rebuild_source(con, spec.name)
+        con.execute("DELETE FROM incremental_builds WHERE table_name = 'staged_records'")
+        con.execute("INSERT INTO incremental_builds VALUES ('staged_records', ?)", [key])
         con.execute("""CREATE OR REPLACE TABLE staged_records_extracts AS
                        SELECT source_system, extract_date, staged_at FROM landing_log WHERE accepted
                        ORDER BY source_system, extract_date""")
@@ -226,15 +232,12 @@ def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpe
         raise
 
 
-#: a staged record's content (what record_hash covers): all but the extract and row it was last read from
-_RECORD_HASH = "hash(" + ", ".join([c for c in COLUMNS if c not in ("extract_date", "row_number")] + ["first_seen"]) + ")"
-
-
-def _has_columns(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> bool:
-    found = {r[0] for r in con.execute("""SELECT column_name FROM duckdb_columns()
-                                          WHERE table_name = ? AND schema_name = current_schema()""",
-                                       [table]).fetchall()}
-    return bool(found) and set(columns) <= found
+#: a staged record's content: all but the extract and row it was last read from
+_CONTENT = [c for c in COLUMNS if c not in ("extract_date", "row_number")] + ["first_seen"]
+#: record_hash, over a staging row with first_seen: its raw_hash says what was read (values, spec, code), and
+#: its date of birth is re-checked against each extract's date; a row staged before raw_hash existed is hashed whole
+_RECORD_HASH = (f"CASE WHEN raw_hash IS NULL THEN hash({', '.join(_CONTENT)}) "
+                "ELSE hash(raw_hash, dob, dob_flag, first_seen) END")
 
 
 def _rebuild_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
@@ -243,14 +246,14 @@ def _rebuild_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
     con.execute(f"""
         INSERT INTO staged_records BY NAME
         WITH accepted AS (
-            SELECT s.* EXCLUDE (raw_hash),
+            SELECT s.*,
                    min(s.extract_date) OVER record AS first_seen,
                    max(s.extract_date) OVER record AS last_seen
             FROM staging.{source} s
             JOIN landing_log l USING (source_system, extract_date)
             WHERE l.accepted
             WINDOW record AS (PARTITION BY s.source_record_id))
-        SELECT *, last_seen = max(last_seen) OVER () AS is_current, {_RECORD_HASH} AS record_hash
+        SELECT * EXCLUDE (raw_hash), last_seen = max(last_seen) OVER () AS is_current, {_RECORD_HASH} AS record_hash
         FROM accepted WHERE extract_date = last_seen
         ORDER BY source_record_id""")
 
@@ -258,27 +261,32 @@ def _rebuild_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
 def _fold_extract(con: duckdb.DuckDBPyConnection, source: str, day: date) -> None:
     """Fold a source's next accepted extract into its staged records: its rows are the latest versions
     (first seen when an earlier extract first held them); records it no longer holds stay, not current.
-    New and changed records are written whole; unchanged ones only have their extract and row moved."""
+    New and changed records are written whole; unchanged ones only have their extract and row moved
+    (updated in place, not deleted and inserted again: DuckDB commits deletes beside updates slowly)."""
     params = {"source": source, "day": day}
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _latest AS
-        SELECT *, {_RECORD_HASH} AS record_hash
-        FROM (SELECT n.* EXCLUDE (raw_hash), coalesce(o.first_seen, n.extract_date) AS first_seen,
-                     o.record_hash AS held_hash
+        SELECT source_record_id, extract_date, row_number, first_seen, held_hash, {_RECORD_HASH} AS record_hash
+        FROM (SELECT n.*, coalesce(o.first_seen, n.extract_date) AS first_seen, o.record_hash AS held_hash
               FROM staging.{source} n
               LEFT JOIN staged_records o ON o.source_system = $source AND o.source_record_id = n.source_record_id
               WHERE n.extract_date = $day)""", params)
-    con.execute("""DELETE FROM staged_records WHERE source_system = $source AND source_record_id IN
-                   (SELECT source_record_id FROM _latest WHERE held_hash <> record_hash)""", {"source": source})
-    con.execute("""INSERT INTO staged_records BY NAME
-                   SELECT * EXCLUDE (held_hash), extract_date AS last_seen, true AS is_current FROM _latest
-                   WHERE held_hash IS DISTINCT FROM record_hash ORDER BY source_record_id""")
+    written = f"""SELECT n.* EXCLUDE (raw_hash), l.first_seen, l.record_hash, l.held_hash
+                  FROM staging.{source} n JOIN _latest l USING (source_record_id)
+                  WHERE n.extract_date = $day AND l.held_hash IS DISTINCT FROM l.record_hash"""
+    content = ", ".join(f"{c} = n.{c}" for c in _CONTENT if c not in ("source_system", "source_record_id"))
+    con.execute(f"""UPDATE staged_records s SET {content}, record_hash = n.record_hash
+                    FROM ({written}) n
+                    WHERE s.source_system = $source AND s.source_record_id = n.source_record_id
+                      AND n.held_hash IS NOT NULL""", params)
+    con.execute(f"""INSERT INTO staged_records BY NAME
+                    SELECT * EXCLUDE (held_hash), extract_date AS last_seen, true AS is_current FROM ({written})
+                    WHERE held_hash IS NULL ORDER BY source_record_id""", {"day": day})
     con.execute("""UPDATE staged_records s
                    SET extract_date = n.extract_date, row_number = n.row_number, last_seen = n.extract_date,
                        is_current = true
                    FROM _latest n
-                   WHERE s.source_system = $source AND s.source_record_id = n.source_record_id
-                     AND n.held_hash = n.record_hash""", {"source": source})
+                   WHERE s.source_system = $source AND s.source_record_id = n.source_record_id""", {"source": source})
     con.execute("UPDATE staged_records SET is_current = false WHERE source_system = $source AND last_seen < $day",
                 params)
     con.execute("DROP TABLE _latest")
