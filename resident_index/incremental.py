@@ -1,8 +1,8 @@
 """Derived tables rebuilt only where their inputs changed, so a day costs its changes, not the tables.
 
 staged_records carries `record_hash`, which moves exactly when a record's content does. Each table built
-from it (person_records, resolution_input, golden_residents) stores, per row, the hash of the inputs the
-row was computed from. A refresh compares those with the current inputs: rows whose inputs are new or
+from it (person_records, resolution_input, golden_residents, review_queue) stores, per row, the hash of the
+inputs the row was computed from. A refresh compares those with the current inputs: rows whose inputs are new or
 moved are recomputed, rows whose inputs are gone are dropped, and the columns that move every day (the
 extract and row a record was last read from, when it was last seen) are copied without recomputing
 anything. Whatever else the rows depend on (the SQL itself, the gazetteer, the registry's hints) makes up
