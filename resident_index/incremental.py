@@ -38,6 +38,12 @@ def held_build_key(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     return row[0] if row else None
 
 
+def record_build_key(con: duckdb.DuckDBPyConnection, table: str, key: str) -> None:
+    """Note that `table` is now built under `key` (inside the transaction that built it)."""
+    con.execute("DELETE FROM incremental_builds WHERE table_name = ?", [table])
+    con.execute("INSERT INTO incremental_builds VALUES (?, ?)", [table, key])
+
+
 def refresh(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, source: str, key: str,
             inputs: str | None = None, by: tuple[str, ...] = RECORD_KEY) -> dict:
     """Make `table` equal to `select_sql` over all of `source`, recomputing only rows whose inputs changed.
@@ -58,8 +64,7 @@ def refresh(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, source:
                        "rows_removed": 0}
         else:
             figures = _apply_changes(con, table, select_sql, source, inputs, columns, by)
-        con.execute("DELETE FROM incremental_builds WHERE table_name = ?", [table])
-        con.execute("INSERT INTO incremental_builds VALUES (?, ?)", [table, key])
+        record_build_key(con, table, key)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

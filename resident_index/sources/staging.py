@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from resident_index.incremental import build_key, held_build_key, table_columns
+from resident_index.incremental import build_key, held_build_key, record_build_key, table_columns
 from resident_index.sources.landing import ExtractError, QuarantinedRow, file_sha256, read_extract
 from resident_index.sources.spec import SourceSpec
 from resident_index.standardise.person import standardise_changed
@@ -221,8 +221,7 @@ def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpe
                     _fold_extract(con, spec.name, day)
             else:
                 _rebuild_source(con, spec.name)
-        con.execute("DELETE FROM incremental_builds WHERE table_name = 'staged_records'")
-        con.execute("INSERT INTO incremental_builds VALUES ('staged_records', ?)", [key])
+        record_build_key(con, "staged_records", key)
         con.execute("""CREATE OR REPLACE TABLE staged_records_extracts AS
                        SELECT source_system, extract_date, staged_at FROM landing_log WHERE accepted
                        ORDER BY source_system, extract_date""")

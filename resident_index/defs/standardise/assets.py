@@ -7,7 +7,6 @@ person_records: staged records with the UPRN each resolves to; what entity resol
 
 from __future__ import annotations
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
