@@ -10,7 +10,7 @@ again, so a daily extract costs about what its changed rows cost.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib import metadata
@@ -59,6 +59,8 @@ class StagingResult:
     quarantined: list[QuarantinedRow]
     error: ExtractError | None = None
     rows_reused: int = 0
+    #: later-dated extracts found identical to this one and so re-staged as re-sends
+    rejudged: list[date] = field(default_factory=list)
 
     @property
     def rows_staged(self) -> int:
@@ -74,7 +76,12 @@ def _all_rows_quarantined(spec: SourceSpec, path: Path, error: ExtractError) -> 
     """Every record of a rejected file, kept with the reason, so the counts still reconcile."""
     if not path.exists():
         return []
-    lines = [ln for ln in path.read_bytes().decode(spec.landing.encoding, errors="replace").splitlines() if ln.strip()]
+    data = path.read_bytes()
+    try:
+        text = data.decode(spec.landing.encoding, errors="replace")
+    except LookupError:  # an unknown encoding in the spec (the error says so): keep the rows as UTF-8
+        text = data.decode("utf-8", errors="replace")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
     body = lines if spec.landing.format == "jsonl" else lines[1:]
     return [QuarantinedRow(i, error.column, error.reason, ln) for i, ln in enumerate(body, start=1)]
 
@@ -88,29 +95,57 @@ def previous_extract(con: duckdb.DuckDBPyConnection, source: str, extract_date: 
 
 
 def stage_extract(con: duckdb.DuckDBPyConnection, spec: SourceSpec, extract_date: date, path: Path) -> StagingResult:
-    """Read, standardise and write one extract; an unusable file is recorded, then reported as `error`."""
+    """Read, standardise and write one extract; an unusable file is recorded, then reported as `error`.
+
+    A file identical to an earlier-dated extract of the source is a re-send and is rejected; the earlier one
+    stays as it was. Judged by date, not by arrival, so the result is the same whatever order the dates are
+    staged in: staging an extract re-judges any later-dated staged copy of it (`rejudged`). Whatever goes
+    wrong reading the file, every row of it is still accounted for (staged or quarantined).
+    """
     ensure_tables(con, spec)
     sha = file_sha256(path) if path.exists() else None
     try:
         repeat = con.execute(
-            "SELECT extract_date FROM landing_log WHERE source_system = ? AND sha256 = ? AND extract_date <> ?",
-            [spec.name, sha, extract_date]).fetchone()
-        if repeat:
-            raise ExtractError(path, f"this file is identical to the {repeat[0]} extract: the source system "
+            """SELECT min(extract_date) FROM landing_log
+               WHERE source_system = ? AND sha256 = ? AND extract_date < ?""",
+            [spec.name, sha, extract_date]).fetchone()[0]
+        if repeat is not None:
+            raise ExtractError(path, f"this file is identical to the {repeat} extract: the source system "
                                      "probably re-sent an old extract, so it is not staged again")
-        extract = read_extract(spec, path)
-        raw = extract.frame.with_columns(raw_hash=raw_hashes(extract.frame, spec))
-        previous = _previous_records(con, spec, extract_date)
-        staged = standardise_changed(raw, spec, extract_date, previous)
-        reused = 0 if previous is None else int(raw["raw_hash"].is_in(previous["raw_hash"].implode()).sum())
-        result = StagingResult(spec, extract_date, path, extract.rows_landed, staged, extract.quarantined,
-                               rows_reused=reused)
+        result = _read_and_standardise(con, spec, extract_date, path)
     except ExtractError as error:
-        quarantined = _all_rows_quarantined(spec, path, error)
-        empty = pl.DataFrame(schema=polars_schema() | {"raw_hash": pl.UInt64})
-        result = StagingResult(spec, extract_date, path, len(quarantined), empty, quarantined, error)
+        result = _rejected(spec, extract_date, path, error)
+    except Exception as exc:  # a reader or standardisation fault: the file is refused, nothing is lost
+        error = ExtractError(path, f"the extract could not be read ({type(exc).__name__}: {exc}); every row "
+                                   "is quarantined and the previous accepted extract stays in use")
+        error.__cause__ = exc
+        result = _rejected(spec, extract_date, path, error)
     _write(con, result, sha)
+    later = con.execute(
+        """SELECT extract_date, file_path FROM landing_log
+           WHERE source_system = ? AND sha256 = ? AND extract_date > ? AND status = 'staged'
+           ORDER BY extract_date""", [spec.name, sha, extract_date]).fetchall()
+    for day, file_path in later:
+        stage_extract(con, spec, day, Path(file_path))
+        result.rejudged.append(day)
     return result
+
+
+def _read_and_standardise(con: duckdb.DuckDBPyConnection, spec: SourceSpec, extract_date: date,
+                          path: Path) -> StagingResult:
+    extract = read_extract(spec, path)
+    raw = extract.frame.with_columns(raw_hash=raw_hashes(extract.frame, spec))
+    previous = _previous_records(con, spec, extract_date)
+    staged = standardise_changed(raw, spec, extract_date, previous)
+    reused = 0 if previous is None else int(raw["raw_hash"].is_in(previous["raw_hash"].implode()).sum())
+    return StagingResult(spec, extract_date, path, extract.rows_landed, staged, extract.quarantined,
+                         rows_reused=reused)
+
+
+def _rejected(spec: SourceSpec, extract_date: date, path: Path, error: ExtractError) -> StagingResult:
+    quarantined = _all_rows_quarantined(spec, path, error)
+    empty = pl.DataFrame(schema=polars_schema() | {"raw_hash": pl.UInt64})
+    return StagingResult(spec, extract_date, path, len(quarantined), empty, quarantined, error)
 
 
 @lru_cache
