@@ -4,6 +4,8 @@ Each expectation's `meta` names the Dagster asset check it belongs to (`check`) 
 is an ERROR (blocks downstream assets) or a WARN. A source without a suite file gets the default suite
 below, so a new YAML has its checks from the start; `resident-index suggest-suite` writes it to a file.
 GX is imported only when a suite runs: loading the Dagster definitions stays fast.
+A uniqueness check that fails names the repeated record ids and the rows of the file that hold them
+(`duplicates`: up to DUPLICATE_EXAMPLES of them), so an engineer can find them without a query.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import pandas as pd
 import polars as pl
 
 from resident_index.sources.spec import SourceSpec
+
+#: how many repeated values a failed uniqueness check lists
+DUPLICATE_EXAMPLES = 20
 
 
 def _exp(type_: str, check: str, severity: str, description: str, **kwargs) -> dict:
@@ -92,13 +97,25 @@ def suite_columns(suite: dict) -> set[str] | None:
 def validation_frame(staged: pl.DataFrame, suite: dict) -> pd.DataFrame:
     """The staged records as the suite judges them: derived columns added (rates among records that give a
     value), then only the columns the suite names handed to pandas (a whole 300,000-row extract costs
-    seconds to convert and GX reads a handful of columns)."""
+    seconds to convert and GX reads a handful of columns). The index is each record's row in the file."""
     given = ~pl.col("dob_flag").is_in(["missing", "not_held"])
     frame = staged.with_columns(dob_given_valid=pl.when(given).then(pl.col("dob_flag") == "ok"))
     wanted = suite_columns(suite)
     if wanted is not None:
         frame = frame.select([c for c in frame.columns if c in wanted])
-    return frame.to_pandas()
+    return frame.to_pandas().set_axis(pd.Index(staged["row_number"].to_list(), name="row_number"))
+
+
+def duplicates(frame: pd.DataFrame, column: str, limit: int = DUPLICATE_EXAMPLES) -> dict:
+    """How many values of `column` more than one row holds, and the first `limit` of them (in the order they
+    first appear) with the rows (the frame's index) holding each. Values are shown for the record id only:
+    another column's (an NHS number, say) would put personal data in the UI, so only its rows are."""
+    values = frame[column]
+    repeated = values[values.duplicated(keep=False) & values.notna()]
+    first = repeated.drop_duplicates()
+    rows = [[int(r) for r in repeated.index[repeated == v]] for v in first.head(limit)]
+    examples = dict(zip(map(str, first.head(limit)), rows)) if column == "source_record_id" else rows
+    return {"values_repeated": len(first), f"first_{limit}": examples}
 
 
 def run_suite(suite: dict, frame: pd.DataFrame, parameters: dict) -> list[CheckOutcome]:
@@ -128,4 +145,6 @@ def run_suite(suite: dict, frame: pd.DataFrame, parameters: dict) -> list[CheckO
         label = f"{cfg.type}({column})" if column else cfg.type
         outcome.metadata[label] = {"success": bool(r.success), **figures,
                                    **{k: cfg.kwargs[k] for k in ("mostly", "min_value", "max_value") if k in cfg.kwargs}}
+        if cfg.type == "expect_column_values_to_be_unique" and not r.success and column in frame.columns:
+            outcome.metadata[f"duplicates({column})"] = duplicates(frame, column)
     return list(by_check.values())

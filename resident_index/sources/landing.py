@@ -7,6 +7,13 @@ checked every line (_clean_csv: a record of as many fields as the header, none s
 an object of strings and nulls); any other is read line by line, so each bad line is quarantined with its
 reason. The two give the same columns, values and row numbers for a clean file. A UTF-8 file goes to Polars
 as it is; only a file that does not decode in its encoding is searched for the bytes that do not.
+
+Byte-level guards: a file whose spec declares another encoding but which is in fact UTF-8 (multi-byte
+characters that would be read as mojibake) is refused whole; a record holding a NUL is quarantined, naming
+the column; a quarantined record always keeps its raw text (cut at RAW_LIMIT characters, its length noted).
+The frame's columns are the source's own names, except one that would collide with a column the readers or
+staging add beside them (INTERNAL_COLUMNS, e.g. `row_number`): that one is kept as `source:<name>`
+(frame_column; source_column undoes it), so any source column name works and keeps its values.
 """
 
 from __future__ import annotations
@@ -29,13 +36,37 @@ _BAD_BYTES = re.compile(r"[\udc80-\udcff]")
 #: What str.strip() strips (U+3000 the last of it), as the careful readers judge a blank record id; Polars'
 #: strip_chars() without arguments keeps \x1c-\x1f
 _SPACE = "".join(filter(str.isspace, map(chr, range(0x3001))))
+#: A \\u escape of a character other than NUL (quarantined) and a lone surrogate (no character at all)
+_JSON_ESCAPE = (r"\\u(?:0(?:[1-9a-fA-F][0-9a-fA-F]{2}|0[1-9a-fA-F][0-9a-fA-F]|00[1-9a-fA-F])|[1-9a-cA-Ce-fE-F][0-9a-fA-F]{3}"
+                r"|[dD][0-7][0-9a-fA-F]{2}|[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})")
 #: A JSON string with no raw control character (json.loads refuses one) nor a line break at which
 #: str.splitlines, and so the careful reader, would cut it
-_JSON_STRING = r'"(?:[^"\\\x00-\x1f\x85\u2028\u2029]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
+_JSON_STRING = rf'"(?:[^"\\\x00-\x1f\x85\u2028\u2029]|\\["\\/bfnrt]|{_JSON_ESCAPE})*"'
 #: _clean_jsonl takes the columns from the lines in this many bytes of the file; a key first seen later sends
 #: the file to the careful reader
 _KEY_SAMPLE_BYTES = 1 << 20
 _EXTRACT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.")
+_NUL = "\0"
+_NUL_REASON = "contains a NUL byte (0x00)"
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_UNDECODED = re.compile(r"[\udc80-\udcff]")  # as _BAD_BYTES, for showing them
+#: A quarantined record keeps at most this many characters of its raw text
+RAW_LIMIT = 4000
+#: Columns the readers (row_number) and staging (raw_hash, __standardised_by) put beside the source's own
+INTERNAL_COLUMNS = ("row_number", "raw_hash", "__standardised_by")
+#: The prefix a source column takes in the frame when its name is internal (or starts with the prefix)
+SOURCE_PREFIX = "source:"
+
+
+def frame_column(name: str) -> str:
+    """The frame's name for a source column: its own, unless that is an internal column's (or starts with
+    SOURCE_PREFIX, so no two source columns can meet): then SOURCE_PREFIX + name."""
+    return SOURCE_PREFIX + name if name in INTERNAL_COLUMNS or name.startswith(SOURCE_PREFIX) else name
+
+
+def source_column(name: str) -> str:
+    """The source's name for a frame column of its (frame_column undone)."""
+    return name.removeprefix(SOURCE_PREFIX)
 
 
 class ExtractError(Exception):
@@ -52,15 +83,31 @@ class QuarantinedRow:
     row_number: int  # 1-based data row (the header is row 0)
     column: str | None
     reason: str
+    #: the record as read, never empty: bytes the encoding could not decode and NULs escaped (\\xeb, \\x00),
+    #: cut at RAW_LIMIT characters with its full length noted
     raw: str
+
+    def __post_init__(self):
+        self.raw = _bounded(self.raw)
+
+
+def _bounded(raw: str) -> str:
+    text = _UNDECODED.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", raw).replace(_NUL, "\\x00")
+    text = text.encode("utf-8", errors="backslashreplace").decode("utf-8")  # any other lone surrogate
+    if len(text) <= RAW_LIMIT:
+        return text
+    note = f"\u2026[truncated: {len(text):,} characters]"
+    return text[:RAW_LIMIT - len(note)] + note
 
 
 @dataclass
 class LandedExtract:
     path: Path
     columns: list[str]
-    frame: pl.DataFrame  # raw strings, one column per source column, plus `row_number`
+    frame: pl.DataFrame  # raw strings, one column per source column (see frame_column), plus `row_number`
     quarantined: list[QuarantinedRow] = field(default_factory=list)
+    #: mapped source columns the extract does not have -> the canonical fields they feed (null on every row)
+    missing_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def rows_landed(self) -> int:
@@ -96,6 +143,8 @@ def read_extract(spec: SourceSpec, path: Path) -> LandedExtract:
     except LookupError as exc:
         raise ExtractError(path, f"unknown encoding '{spec.landing.encoding}' in the source spec") from exc
     fast, reader = (_clean_jsonl, _read_jsonl) if spec.landing.format == "jsonl" else (_clean_csv, _read_csv)
+    if not is_utf8:
+        _refuse_utf8_read_as(spec, path, data, reader)
     clean = fast(spec, data) if is_utf8 else None  # Polars reads UTF-8 as it is, and refuses bytes that are not
     if clean is None:
         text, utf8 = _decode(data, spec.landing.encoding)
@@ -105,15 +154,55 @@ def read_extract(spec: SourceSpec, path: Path) -> LandedExtract:
         columns, frame, quarantined = *clean, []
     else:
         columns, rows, quarantined = reader(spec, path, text, check_bytes=utf8 is None)
-        frame = pl.DataFrame(rows, schema={c: pl.Utf8 for c in columns} | {"row_number": pl.Int64}, orient="row")
+        frame = pl.DataFrame(rows, schema={frame_column(c): pl.Utf8 for c in columns} | {"row_number": pl.Int64},
+                             orient="row")
     if frame.is_empty() and not quarantined:
         raise ExtractError(path, "the extract has a header but no records")
     missing = [c for c in spec.required_columns if c not in columns]
     if missing:
         raise ExtractError(path, f"required column missing from the extract (found: {', '.join(columns)})",
                            row=0, column=", ".join(missing))
-    frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in columns)
-    return LandedExtract(path, columns, frame, quarantined)
+    frame = frame.with_columns(pl.col(frame_column(c)).str.strip_chars().replace("", None) for c in columns)
+    return LandedExtract(path, columns, frame, quarantined, _missing_columns(spec, columns))
+
+
+def _missing_columns(spec: SourceSpec, columns: list[str]) -> dict[str, list[str]]:
+    missing: dict[str, list[str]] = {}
+    for canonical, mapped in spec.columns.items():
+        for column in [mapped] if isinstance(mapped, str) else mapped:
+            if column not in columns:
+                missing.setdefault(column, []).append(canonical)
+    return missing
+
+
+def _refuse_utf8_read_as(spec: SourceSpec, path: Path, data: bytes, reader) -> None:
+    """Refuse a file in UTF-8, multi-byte characters and all, whose spec declares another encoding: read as
+    declared, every such character would be staged as mojibake ("Jürgen" as "JÃ¼rgen"). Text in a single-byte
+    encoding such as cp1252 is all but never valid UTF-8 once it holds a letter outside ASCII."""
+    if data.isascii() or codecs.lookup(spec.landing.encoding).name == "utf-8-sig":
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    row, column, value = _first_non_ascii(spec, path, text, reader)
+    char = next(c for c in value if not c.isascii())
+    seen = char.encode("utf-8").decode(spec.landing.encoding, errors="replace")
+    raise ExtractError(path, f"the file is UTF-8, but the source spec declares {spec.landing.encoding}, which "
+                             f"would read {char!r} as {seen!r}: set `landing.encoding: utf-8` in the source's YAML",
+                       row=row, column=column)
+
+
+def _first_non_ascii(spec: SourceSpec, path: Path, text: str, reader) -> tuple[int | None, str | None, str]:
+    """(row, column, text) of the first non-ASCII text the careful reader finds (row 0: a CSV header)."""
+    columns, rows, quarantined = reader(spec, path, text, check_bytes=False)
+    if spec.landing.format == "csv" and not "".join(columns).isascii():
+        return 0, next(c for c in columns if not c.isascii()), "".join(columns)
+    cell = next(((r[-1], c, c + v) for r in rows for c, v in zip(columns, r[:-1])
+                 if v is not None and not (c + v).isascii()), None)
+    held = next(((q.row_number, q.column, q.raw) for q in quarantined if not q.raw.isascii()), None)
+    found = [f for f in (cell, held) if f is not None]
+    return min(found) if found else (None, None, text)
 
 
 def _decode(data: bytes, encoding: str) -> tuple[str, bytes | None]:
@@ -130,12 +219,42 @@ def _decode(data: bytes, encoding: str) -> tuple[str, bytes | None]:
 def _bad_byte_reason(value: str, encoding: str) -> str:
     bad = _BAD_BYTES.search(value)
     byte = ord(bad.group()) - 0xDC00 if bad else 0
-    return f"byte 0x{byte:02X} is not valid {encoding} (is the file in another encoding?)"
+    reason = f"byte 0x{byte:02X} is not valid {encoding} (is the file in another encoding?"
+    if codecs.lookup(encoding).name.startswith("utf-8"):  # the usual other one: a Windows export
+        try:
+            reason += (f" In cp1252 it is {bytes([byte]).decode('cp1252')!r}: if the whole file is cp1252, "
+                       "set `landing.encoding: cp1252` in the source's YAML")
+        except UnicodeDecodeError:
+            pass
+    return reason + ")"
 
 
-def _raw(values: list[str] | str) -> str:
-    text = values if isinstance(values, str) else "\u241f".join(values)
-    return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+def _raw(values: list[str]) -> str:
+    return "\u241f".join(values)
+
+
+def _nul_in(values: list[str], columns: list[str]) -> str | None:
+    """The first column whose value holds a NUL (a C string's end: code that stops there loses the rest)."""
+    return next((c for c, v in zip(columns, values) if _NUL in v), None)
+
+
+class _Lines:
+    """The lines of a text, as the csv module reads them, each kept until `take`n: a record's raw text."""
+
+    def __init__(self, text: str):
+        self._lines, self._read = io.StringIO(text, newline=""), []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self._read.append(line)
+        return line
+
+    def take(self) -> str:
+        text, self._read = "".join(self._read), []
+        return text
 
 
 def _column_names(values: list[str]) -> list[str]:
@@ -144,14 +263,18 @@ def _column_names(values: list[str]) -> list[str]:
 
 
 def _read_csv(spec: SourceSpec, path: Path, text: str, check_bytes: bool):
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=spec.landing.delimiter,
-                        quotechar=spec.landing.quotechar, strict=True)
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=spec.landing.delimiter, quotechar=spec.landing.quotechar, strict=True)
     try:
         header = _column_names(next(reader))
     except csv.Error as exc:
         raise ExtractError(path, f"cannot read the header: {exc}", row=0) from exc
+    lines.take()
     if check_bytes and _BAD_BYTES.search("".join(header)):
         raise ExtractError(path, _bad_byte_reason("".join(header), spec.landing.encoding), row=0)
+    if _NUL in "".join(header):
+        raise ExtractError(path, f"the header {_NUL_REASON}", row=0,
+                           column=_bounded(next(h for h in header if _NUL in h)))
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise ExtractError(path, "the header repeats a column name", row=0, column=", ".join(dupes))
@@ -163,8 +286,9 @@ def _read_csv(spec: SourceSpec, path: Path, text: str, check_bytes: bool):
         except StopIteration:
             break
         except csv.Error as exc:  # e.g. an unterminated quote: the rest of the line is unreadable
-            quarantined.append(QuarantinedRow(n, None, f"malformed CSV at line {reader.line_num}: {exc}", ""))
+            quarantined.append(QuarantinedRow(n, None, f"malformed CSV at line {reader.line_num}: {exc}", lines.take()))
             continue
+        lines.take()
         if not values or all(not v.strip() for v in values):
             n -= 1  # blank lines are not records
             continue
@@ -178,6 +302,10 @@ def _read_csv(spec: SourceSpec, path: Path, text: str, check_bytes: bool):
                 quarantined.append(QuarantinedRow(
                     n, header[bad], _bad_byte_reason(values[bad], spec.landing.encoding), _raw(values)))
                 continue
+        nul = _nul_in(values, header)
+        if nul is not None:
+            quarantined.append(QuarantinedRow(n, nul, _NUL_REASON, _raw(values)))
+            continue
         rows.append((*values, n))
     return header, _require_record_id(spec, header, rows, quarantined), quarantined
 
@@ -191,21 +319,38 @@ def _read_jsonl(spec: SourceSpec, path: Path, text: str, check_bytes: bool):
             continue
         n += 1
         if check_bytes and _BAD_BYTES.search(line):
-            quarantined.append(QuarantinedRow(n, None, _bad_byte_reason(line, spec.landing.encoding), _raw(line)))
+            quarantined.append(QuarantinedRow(n, None, _bad_byte_reason(line, spec.landing.encoding), line))
             continue
-        try:
-            obj = json.loads(line)
+        try:  # a raw NUL (invalid JSON) is found as one escaped (\\u0000) is: by the column that holds it
+            obj = json.loads(line, strict=_NUL not in line)
         except json.JSONDecodeError as exc:
-            quarantined.append(QuarantinedRow(n, None, f"not valid JSON: {exc.msg} at char {exc.pos}", _raw(line)))
+            reason = _NUL_REASON if _NUL in line else f"not valid JSON: {exc.msg} at char {exc.pos}"
+            quarantined.append(QuarantinedRow(n, None, reason, line))
             continue
         if not isinstance(obj, dict):
-            quarantined.append(QuarantinedRow(n, None, "a JSON line must be an object", _raw(line)))
+            quarantined.append(QuarantinedRow(n, None, "a JSON line must be an object", line))
+            continue
+        unheld = _unheld_value(obj) or ((None, _NUL_REASON) if _NUL in line else None)
+        if unheld:
+            quarantined.append(QuarantinedRow(n, *unheld, line))
             continue
         columns.update(dict.fromkeys(obj))
         parsed.append((n, obj))
     header = list(columns)
     rows = [(*(None if o.get(c) is None else str(o[c]) for c in header), n) for n, o in parsed]
     return header, _require_record_id(spec, header, rows, quarantined), quarantined
+
+
+def _unheld_value(obj: dict) -> tuple[str, str] | None:
+    """(column, reason) for a JSON object's first key or string value that cannot be staged as it is: one with
+    a NUL, or a lone surrogate escape ("\\ud800": no character at all)."""
+    for key, value in obj.items():
+        text = key + (value if isinstance(value, str) else "")
+        if _NUL in text:
+            return _bounded(key), _NUL_REASON
+        if _LONE_SURROGATE.search(text):
+            return _bounded(key), "holds a lone surrogate escape (\\ud800-\\udfff), which is no character"
+    return None
 
 
 def _clean_csv(spec: SourceSpec, extract: str | bytes) -> tuple[list[str], pl.DataFrame] | None:
@@ -270,6 +415,8 @@ def _parse_clean(utf8: bytes, line: str, id_col: str, header_lines: int, parse: 
     reader's) and each has its record id (blank as str.strip() sees it). Polars' CSV reader cuts the lines for
     the check, at LF (dropping a CR before one). The check runs first, on its own: Polars 2.1 can hang
     collecting it beside a parse that fails (collect_all)."""
+    if _NUL.encode() in utf8:  # Polars would take it as a field's end: the careful readers quarantine it
+        return None
     lines = pl.scan_csv(utf8, has_header=False, separator="\0", quote_char=None, schema={"line": pl.String})
     try:
         count, every_line_matches = lines.select(
@@ -281,6 +428,7 @@ def _parse_clean(utf8: bytes, line: str, id_col: str, header_lines: int, parse: 
         return None
     if frame.height != count - header_lines or frame[id_col].fill_null("").str.strip_chars(_SPACE).eq("").any():
         return None
+    frame = frame.rename({c: frame_column(c) for c in frame.columns})
     return frame.with_columns(row_number=pl.int_range(1, frame.height + 1, dtype=pl.Int64))
 
 
@@ -293,7 +441,8 @@ def _require_record_id(spec: SourceSpec, header: list[str], rows: list[tuple], q
     kept = []
     for row in rows:
         if row[i] is None or not str(row[i]).strip():
-            quarantined.append(QuarantinedRow(row[-1], id_col, "the record id is blank", _raw([str(v) for v in row[:-1]])))
+            quarantined.append(QuarantinedRow(row[-1], id_col, "the record id is blank",
+                                              _raw(["" if v is None else str(v) for v in row[:-1]])))
         else:
             kept.append(row)
     return kept

@@ -1,7 +1,9 @@
 """Person names: one upper-case ASCII spelling, split into parts, with nickname-aware forms for matching.
 
 Source systems disagree on case, accents, punctuation and word order ("SMITH, John", "Mr J. Smith"), so
-every name part goes through `clean_name` before it is compared with anything.
+every name part goes through `clean_name` before it is compared with anything. Names in other scripts
+(Arabic, Cyrillic, Greek, Chinese...) are transliterated to ASCII letters by `anyascii` ("Иван" -> "IVAN");
+the name as the source wrote it stays in the record's `name_raw`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import functools
 from typing import Literal
 
 import polars as pl
+from anyascii import anyascii
 from nameparser import Lexicon, Parser
 from nicknames import NickNamer
 
@@ -28,10 +31,25 @@ _UNDECOMPOSED = {"Ø": "O", "Ł": "L", "Đ": "D", "Ð": "D", "Æ": "AE", "Œ": "
 _APOSTROPHES = r"[’‘`´ʼ′]"
 
 
-def _ascii_upper(s: pl.Series) -> pl.Series:
-    """Upper case with accents stripped ("Zoë" -> "ZOE", "Łukasz" -> "LUKASZ")."""
+def _latin_upper(s: pl.Series) -> pl.Series:
     out = s.cast(pl.String).str.normalize("NFKD").str.replace_all(r"\p{M}+", "").str.to_uppercase()
     return out.str.replace_many(list(_UNDECOMPOSED), list(_UNDECOMPOSED.values())).str.replace_all(_APOSTROPHES, "'")
+
+
+def _transliterate(text: str) -> str:
+    """Letters of any script in ASCII (anyascii); anything else as it was, so symbols are still dropped."""
+    return "".join(anyascii(c) if c.isalpha() and not c.isascii() else c for c in text)
+
+
+def _ascii_upper(s: pl.Series) -> pl.Series:
+    """Upper case with accents stripped ("Zoë" -> "ZOE", "Łukasz" -> "LUKASZ"); other scripts transliterated
+    ("Петров" -> "PETROV", "王" -> "WANG"). A name whose letters are all Latin is not transliterated."""
+    out = _latin_upper(s)
+    other_script = out.str.contains(r"[\p{L}&&[^A-Za-z]]")
+    if not other_script.any():
+        return out
+    transliterated = _latin_upper(map_unique(s.cast(pl.String), _transliterate, pl.String))
+    return pl.select(pl.when(other_script).then(transliterated).otherwise(out)).to_series().alias(s.name)
 
 
 def _join_marks(s: pl.Series) -> pl.Series:
@@ -53,7 +71,7 @@ def _title(s: pl.Series) -> pl.Series:
 def clean_name(s: pl.Series) -> pl.Series:
     """Upper-case ASCII letters, apostrophes and hyphens, single-spaced; anything else becomes a space.
 
-    Blank results are null. Non-Latin scripts have no ASCII letters left and so become null.
+    Letters of other scripts are transliterated ("Иван" -> "IVAN", "محمد" -> "MHMD"). Blank results are null.
     """
     return on_unique(s, _clean)
 

@@ -10,6 +10,7 @@ from datetime import date
 
 import polars as pl
 
+from resident_index.sources.landing import INTERNAL_COLUMNS, frame_column, source_column
 from resident_index.sources.spec import SourceSpec
 from resident_index.standardise import addresses, contacts, dates, identifiers, names, postcodes
 from resident_index.standardise.schema import COLUMNS, polars_schema
@@ -23,8 +24,9 @@ def _column(raw: pl.DataFrame, spec: SourceSpec, field: str) -> pl.Series:
     if mapped is None:
         return pl.Series(field, [None] * raw.height, dtype=pl.Utf8)
     if isinstance(mapped, str):
+        mapped = frame_column(mapped)
         return raw.get_column(mapped).alias(field) if mapped in raw.columns else pl.Series(field, [None] * raw.height, dtype=pl.Utf8)
-    present = [c for c in mapped if c in raw.columns]
+    present = [frame_column(c) for c in mapped if frame_column(c) in raw.columns]
     if field == "address":
         return addresses.join_address(raw, present).alias(field)
     joined = raw.select(pl.concat_str([pl.col(c) for c in present], separator=" ", ignore_nulls=True))
@@ -110,9 +112,9 @@ def standardise(raw: pl.DataFrame, spec: SourceSpec, extract_date: date) -> pl.D
     mobile = contacts.phone_e164(_column(raw, spec, "mobile"))
     email = contacts.email(_column(raw, spec, "email"))
     mapped = set(spec.source_columns())
-    extra = [c for c in raw.columns if c not in mapped and c != "row_number"]
-    attributes = (raw.select(pl.struct(extra).struct.json_encode()).to_series() if extra
-                  else pl.Series([None] * n, dtype=pl.Utf8))
+    extra = [c for c in raw.columns if c not in INTERNAL_COLUMNS and source_column(c) not in mapped]
+    attributes = (raw.select(pl.struct([pl.col(c).alias(source_column(c)) for c in extra]).struct.json_encode())
+                  .to_series() if extra else pl.Series([None] * n, dtype=pl.Utf8))
     sex = _column(raw, spec, "sex").str.to_uppercase().str.strip_chars().replace_strict(_SEX, default=None)
     uprn = _column(raw, spec, "uprn").str.replace_all(r"\.0+$|\D", "").str.strip_chars_start("0").replace("", None)
     text = {f: _column(raw, spec, f).str.strip_chars().str.to_uppercase() for f in ("group_ref", "role", "status")}

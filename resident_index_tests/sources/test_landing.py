@@ -123,7 +123,7 @@ UNCLEAN_CSV = {  # the middle record of three (the good ones are ids 1 and 3) ->
     "a carriage return in a field": ("2,Ng\r,x\n", [1, 4], [(2, None, "expected 3 fields, found 2 (line 3)"),
                                                           (3, None, "expected 3 fields, found 2 (line 4)")]),
     "a quote inside an unquoted field": ('2,N"g,x\n', [1, 2, 3], []),
-    "a NUL": ("2,N\0g,x\n", [1, 2, 3], []),
+    "a NUL": ("2,N\0g,x\n", [1, 3], [(2, "family", "contains a NUL byte (0x00)")]),
     "a record id only str.strip() sees as blank": ("\x1f,Ng,x\n", [1, 3], [(2, "id", "the record id is blank")]),
 }
 
@@ -138,12 +138,17 @@ def test_an_unclean_csv_file_is_read_line_by_line_and_quarantined(tmp_path, case
     assert [(q.row_number, q.column, q.reason) for q in got.quarantined] == quarantined
 
 
+#: what a row of a file declared UTF-8 is quarantined for when it holds byte 0xEB (cp1252's ë)
+NOT_UTF8 = ("byte 0xEB is not valid utf-8 (is the file in another encoding? In cp1252 it is 'ë': if the whole "
+            "file is cp1252, set `landing.encoding: cp1252` in the source's YAML)")
+
+
 def test_a_bad_byte_names_the_row_and_column(tmp_path):
     spec, path = _source(tmp_path, (HEADER + "1,Khan,a\n2,Bront\xeb,b\n").encode("cp1252"))
     got = landing.read_extract(spec, path)
     assert got.frame["id"].to_list() == ["1"]
     assert [(q.row_number, q.column, q.reason) for q in got.quarantined] == [
-        (2, "family", "byte 0xEB is not valid utf-8 (is the file in another encoding?)")]
+        (2, "family", NOT_UTF8)]
 
 
 def test_a_bad_byte_in_the_header_rejects_the_file(tmp_path):
@@ -157,7 +162,7 @@ def test_a_bad_byte_in_a_jsonl_file_names_the_row(tmp_path):
                          format="jsonl", extension="jsonl")
     got = landing.read_extract(spec, path)
     assert [(q.row_number, q.reason) for q in got.quarantined] == [
-        (2, "byte 0xEB is not valid utf-8 (is the file in another encoding?)")]
+        (2, NOT_UTF8)]
 
 
 def test_a_codec_that_decodes_to_lone_surrogates_still_has_them_quarantined(tmp_path):
@@ -224,6 +229,8 @@ UNCLEAN_JSONL = {  # a second line the fast path cannot vouch for
     "a raw line separator in a string": '{"id": "2", "family": "a\u2028b"}',
     "a record id only str.strip() sees as blank": '{"id": "\\u001f", "family": "Ng"}',
     "not an object": '["2", "Ng"]',
+    "an escaped NUL": '{"id": "2", "family": "N\\u0000g"}',
+    "a lone surrogate escape": '{"id": "2", "family": "N\\ud800g"}',
     "a blank line": "",
 }
 

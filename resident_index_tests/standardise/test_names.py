@@ -36,7 +36,11 @@ def one(fn, value):
     ("", None),
     ("  ", None),
     ("---", None),
-    ("李", None),  # no Latin letters left: the field is treated as missing
+    ("李", "LI"),  # other scripts are transliterated (anyascii), not dropped
+    ("Петров", "PETROV"),
+    ("Παπαδόπουλος", "PAPADOPOYLOS"),
+    ("محمد", "MHMD"),
+    ("Smith 😀", "SMITH"),  # symbols are still dropped, not spelled out
     (None, None),
 ])
 def test_clean_name_gives_one_upper_case_ascii_spelling(raw, clean):
