@@ -8,6 +8,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from resident_index.files import replaced_atomically
+
 
 def save_chart(chart, stem: Path) -> dict[str, Path]:
     """Write `chart` (an Altair chart) as stem.png and stem.html; returns both paths. A chart whose data
@@ -16,8 +18,9 @@ def save_chart(chart, stem: Path) -> dict[str, Path]:
         return {}
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = {"png": stem.with_suffix(".png"), "html": stem.with_suffix(".html")}
-    chart.save(str(paths["png"]), scale_factor=1.5)
-    chart.save(str(paths["html"]), inline=True)
+    with replaced_atomically(paths["png"]) as png, replaced_atomically(paths["html"]) as html:
+        chart.save(str(png), format="png", scale_factor=1.5)
+        chart.save(str(html), format="html", inline=True)
     return paths
 
 

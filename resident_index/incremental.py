@@ -15,6 +15,8 @@ import hashlib
 
 import duckdb
 
+from resident_index.transactions import transaction
+
 RECORD_KEY = ("source_system", "source_record_id")
 DAILY = ("extract_date", "row_number", "last_seen", "is_current")
 
@@ -56,8 +58,7 @@ def refresh(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, source:
     inputs = inputs or source
     columns = table_columns(con, table)
     full = held_build_key(con, table) != key or "record_hash" not in columns
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if full:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS " + select_sql.replace("{records}", source))
             figures = {"mode": "full", "rows_recomputed": con.execute(f"SELECT count(*) FROM {table}").fetchone()[0],
@@ -65,10 +66,6 @@ def refresh(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, source:
         else:
             figures = _apply_changes(con, table, select_sql, source, inputs, columns, by)
         record_build_key(con, table, key)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return figures
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from resident_index import settings
+from resident_index.recovery import recover_dead_runs, slot_holders
 from resident_index.resolution.splink_model import MODEL_FILE
 from resident_index.sources.landing import extract_dates
 from resident_index.sources.spec import load_registry
@@ -24,9 +25,16 @@ def run_all(full_rebuild: bool = False) -> list[str]:
     settings.use_project_dagster_instance()
     import dagster as dg
 
+    from resident_index.defs.partitions import WAREHOUSE_POOL
     from resident_index.definitions import defs
 
     instance = dg.DagsterInstance.get()
+    for line in recover_dead_runs(instance):
+        print(line, flush=True)
+    holders = slot_holders(instance, WAREHOUSE_POOL)
+    if holders:
+        print(f"the warehouse is in use by {', '.join(holders)}: this run's steps wait for it to finish "
+              "(Ctrl-C stops waiting)", flush=True)
     specs = load_registry()
     landed = {spec.name: set(extract_dates(spec, settings.landing_dir())) for spec in specs}
     failures = []

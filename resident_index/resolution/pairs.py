@@ -15,6 +15,7 @@ import duckdb
 from resident_index.resolution.linker import scratch_catalog, trained_settings
 from resident_index.resolution.predict import comparisons_per_rule, predict_all, predict_changed
 from resident_index.sources.landing import file_sha256
+from resident_index.transactions import transaction
 
 DDL = """
 CREATE TABLE IF NOT EXISTS resolution_pairs (
@@ -51,23 +52,24 @@ def score_pairs(con: duckdb.DuckDBPyConnection, model_path: Path, cfg: dict, ful
                                    SELECT * FROM resolution_input SEMI JOIN _changed USING (unique_id)""")
                 predict_changed(scratch, settings, cfg["review_threshold"], cfg["blocking_rules"])
             scratch.execute("CREATE OR REPLACE TEMP TABLE _pairs AS SELECT * FROM pairs")  # outlives the catalog
-    if mode == "full":
-        con.execute("CREATE OR REPLACE TABLE resolution_pairs AS SELECT * FROM _pairs")
-        con.execute("CREATE OR REPLACE TABLE resolution_state AS SELECT unique_id, fingerprint FROM resolution_input")
-        figures["records_scored"] = con.execute("SELECT count(*) FROM resolution_input").fetchone()[0]
-    else:
-        if changed:
-            con.execute("""DELETE FROM resolution_pairs
-                           WHERE unique_id_l IN (SELECT unique_id FROM _changed)
-                              OR unique_id_r IN (SELECT unique_id FROM _changed)""")
-            con.execute("INSERT INTO resolution_pairs SELECT * FROM _pairs")
-        con.execute("DELETE FROM resolution_state WHERE unique_id IN (SELECT unique_id FROM _changed)")
-        con.execute("""INSERT INTO resolution_state SELECT unique_id, fingerprint FROM resolution_input
-                       SEMI JOIN _changed USING (unique_id)""")
-        figures["records_scored"] = changed
-    con.execute("DROP TABLE IF EXISTS _pairs")
-    con.execute("DELETE FROM resolution_meta")
-    con.execute("INSERT INTO resolution_meta VALUES (?)", [model_sha])
+    with transaction(con):  # the pairs, the state they were scored from and the model's checksum agree
+        if mode == "full":
+            con.execute("CREATE OR REPLACE TABLE resolution_pairs AS SELECT * FROM _pairs")
+            con.execute("CREATE OR REPLACE TABLE resolution_state AS SELECT unique_id, fingerprint FROM resolution_input")
+            figures["records_scored"] = con.execute("SELECT count(*) FROM resolution_input").fetchone()[0]
+        else:
+            if changed:
+                con.execute("""DELETE FROM resolution_pairs
+                               WHERE unique_id_l IN (SELECT unique_id FROM _changed)
+                                  OR unique_id_r IN (SELECT unique_id FROM _changed)""")
+                con.execute("INSERT INTO resolution_pairs SELECT * FROM _pairs")
+            con.execute("DELETE FROM resolution_state WHERE unique_id IN (SELECT unique_id FROM _changed)")
+            con.execute("""INSERT INTO resolution_state SELECT unique_id, fingerprint FROM resolution_input
+                           SEMI JOIN _changed USING (unique_id)""")
+            figures["records_scored"] = changed
+        con.execute("DROP TABLE IF EXISTS _pairs")
+        con.execute("DELETE FROM resolution_meta")
+        con.execute("INSERT INTO resolution_meta VALUES (?)", [model_sha])
     figures["pairs"] = con.execute("SELECT count(*) FROM resolution_pairs").fetchone()[0]
     figures["seconds"] = round(time.perf_counter() - started, 1)
     return figures

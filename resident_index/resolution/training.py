@@ -2,6 +2,10 @@
 
 Run deliberately (the `train_resolution_model` job), never as a side effect of predicting. The model is
 Splink's JSON under data/models/, with the training figures and the match-weights chart beside it.
+
+Training the same records twice gives the same model, byte for byte: u is sampled with model.yaml's seed
+from the records in id order, and EM runs on one thread (DuckDB sums a column in whatever order its
+threads finish, so the last bits of every m value, and every score after them, moved from run to run).
 """
 
 from __future__ import annotations
@@ -13,15 +17,18 @@ from pathlib import Path
 import duckdb
 
 from resident_index.charts import save_chart
+from resident_index.files import replaced_atomically
 from resident_index.resolution.linker import linker
 from resident_index.resolution.splink_model import MODEL_FILE, OPTIONAL_IDENTIFIERS, model_config, settings
 
 
 def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
-    """Train on table resolution_input in `mem`; write the model, chart and training metadata."""
+    """Train on table resolution_input in `mem` (left on one thread); write the model, chart and training metadata."""
     cfg = model_config()
     training = cfg["training"]
     started = time.perf_counter()
+    mem.execute("SET threads = 1")  # sums in one order: the same m values every time (docstring)
+    mem.execute("CREATE OR REPLACE TABLE resolution_input AS SELECT * FROM resolution_input ORDER BY unique_id")
     absent = frozenset(col for col in OPTIONAL_IDENTIFIERS
                        if not mem.execute(f"SELECT count({col}) FROM resolution_input").fetchone()[0])
     model = linker(mem, settings(cfg, absent))
@@ -38,7 +45,9 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
         model.training.estimate_parameters_using_expectation_maximisation(rule)
     models_dir.mkdir(parents=True, exist_ok=True)
     model_path = models_dir / MODEL_FILE
-    model.misc.save_model_to_json(str(model_path), overwrite=True)
+    with replaced_atomically(model_path) as partial:  # a run killed here leaves the previous model whole
+        model.misc.save_model_to_json(str(partial), overwrite=True)
+        _drop_session_uid(partial)
     charts = save_chart(model.visualisations.match_weights_chart(), models_dir / "match_weights_chart")
     records = mem.execute("SELECT count(*) FROM resolution_input").fetchone()[0]
     meta = {
@@ -53,8 +62,17 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
         "model": str(model_path),
         "chart": {kind: str(path) for kind, path in charts.items()},
     }
-    (models_dir / "training.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    with replaced_atomically(models_dir / "training.json") as partial:
+        partial.write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return meta
+
+
+def _drop_session_uid(model_path: Path) -> None:
+    """Leave Splink's linker_uid out of the saved model: a random name for one session's scratch tables, not
+    part of the model (a linker loaded without one draws its own), and it made every model file differ."""
+    saved = json.loads(model_path.read_text(encoding="utf-8"))
+    saved.pop("linker_uid", None)
+    model_path.write_text(json.dumps(saved, indent=4), encoding="utf-8")
 
 
 def _has_pairs(mem: duckdb.DuckDBPyConnection, rule: str) -> bool:

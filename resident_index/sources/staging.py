@@ -23,6 +23,7 @@ from resident_index.incremental import build_key, held_build_key, record_build_k
 from resident_index.sources.landing import ExtractError, QuarantinedRow, file_sha256, read_extract
 from resident_index.sources.spec import SourceSpec
 from resident_index.standardise.person import standardise_changed
+from resident_index.transactions import transaction
 from resident_index.standardise.schema import COLUMNS, duckdb_columns_sql, polars_schema
 
 BOOKKEEPING_DDL = """
@@ -61,6 +62,8 @@ class StagingResult:
     rows_reused: int = 0
     #: later-dated extracts found identical to this one and so re-staged as re-sends
     rejudged: list[date] = field(default_factory=list)
+    #: mapped source columns the extract lacks -> the canonical fields they feed (LandedExtract.missing_columns)
+    missing_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def rows_staged(self) -> int:
@@ -139,7 +142,7 @@ def _read_and_standardise(con: duckdb.DuckDBPyConnection, spec: SourceSpec, extr
     staged = standardise_changed(raw, spec, extract_date, previous)
     reused = 0 if previous is None else int(raw["raw_hash"].is_in(previous["raw_hash"].implode()).sum())
     return StagingResult(spec, extract_date, path, extract.rows_landed, staged, extract.quarantined,
-                         rows_reused=reused)
+                         rows_reused=reused, missing_columns=extract.missing_columns)
 
 
 def _rejected(spec: SourceSpec, extract_date: date, path: Path, error: ExtractError) -> StagingResult:
@@ -184,25 +187,26 @@ def _write(con: duckdb.DuckDBPyConnection, result: StagingResult, sha: str | Non
         [(spec.name, day, str(result.path), q.row_number, q.column, q.reason, q.raw) for q in result.quarantined],
         schema={"source_system": pl.Utf8, "extract_date": pl.Date, "file_path": pl.Utf8, "row_number": pl.Int64,
                 "column_name": pl.Utf8, "reason": pl.Utf8, "raw_record": pl.Utf8}, orient="row")
-    con.execute("BEGIN TRANSACTION")
+    con.register("_staged", result.staged.to_arrow())
+    con.register("_quarantine", quarantine.to_arrow())
     try:
-        con.execute(f"DELETE FROM staging.{spec.name} WHERE extract_date = ?", [day])
-        con.register("_staged", result.staged.to_arrow())
-        con.execute(f"INSERT INTO staging.{spec.name} SELECT * FROM _staged")
-        con.execute("DELETE FROM quarantine WHERE source_system = ? AND extract_date = ?", [spec.name, day])
-        con.register("_quarantine", quarantine.to_arrow())
-        con.execute("INSERT INTO quarantine SELECT * FROM _quarantine")
-        con.execute("DELETE FROM landing_log WHERE source_system = ? AND extract_date = ?", [spec.name, day])
-        con.execute(
-            """INSERT INTO landing_log (source_system, extract_date, file_path, sha256, rows_landed, rows_staged,
-                                        rows_quarantined, status, accepted, message)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, false, ?)""",
-            [spec.name, day, str(result.path), sha, result.rows_landed, result.rows_staged, len(result.quarantined),
-             "rejected" if result.error else "staged", str(result.error) if result.error else None])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(f"DELETE FROM staging.{spec.name} WHERE extract_date = ?", [day])
+            con.execute(f"INSERT INTO staging.{spec.name} SELECT * FROM _staged")
+            con.execute("DELETE FROM quarantine WHERE source_system = ? AND extract_date = ?", [spec.name, day])
+            con.execute("INSERT INTO quarantine SELECT * FROM _quarantine")
+            # the same file staged again keeps its verdict until its checks judge it again (mark_accepted), so
+            # a run killed in between leaves the extract as accepted (or not) as it was
+            kept = con.execute("""SELECT accepted FROM landing_log WHERE source_system = ? AND extract_date = ?
+                                  AND sha256 = ? AND status = 'staged'""", [spec.name, day, sha]).fetchone()
+            con.execute("DELETE FROM landing_log WHERE source_system = ? AND extract_date = ?", [spec.name, day])
+            con.execute(
+                """INSERT INTO landing_log (source_system, extract_date, file_path, sha256, rows_landed, rows_staged,
+                                            rows_quarantined, status, accepted, message)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [spec.name, day, str(result.path), sha, result.rows_landed, result.rows_staged,
+                 len(result.quarantined), "rejected" if result.error else "staged",
+                 bool(kept and kept[0]) and result.error is None, str(result.error) if result.error else None])
     finally:
         con.unregister("_staged")
         con.unregister("_quarantine")
@@ -235,8 +239,7 @@ def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpe
         ensure_tables(con, spec)
     con.execute("CREATE TABLE IF NOT EXISTS staged_records_extracts "
                 "(source_system VARCHAR, extract_date DATE, staged_at TIMESTAMP)")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         key, held_key = build_key(_RECORD_HASH), held_build_key(con, "staged_records")  # new hashing: rebuild
         if "record_hash" not in table_columns(con, "staged_records") or held_key != key:
             con.execute(f"""CREATE OR REPLACE TABLE staged_records ({duckdb_columns_sql()},
@@ -260,10 +263,6 @@ def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpe
         con.execute("""CREATE OR REPLACE TABLE staged_records_extracts AS
                        SELECT source_system, extract_date, staged_at FROM landing_log WHERE accepted
                        ORDER BY source_system, extract_date""")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 #: a staged record's content: all but the extract and row it was last read from

@@ -1,8 +1,9 @@
 """One software-defined asset per council system, made from the registry's YAML files.
 
 Each asset stages one daily extract (its partition) into `staging.<system>`, then judges it: the
-source's Great Expectations suite plus two built-in checks (rows reconcile, quarantine rate). An
-ERROR check that fails blocks downstream assets, and the extract is not marked accepted.
+source's Great Expectations suite plus three built-in checks (rows reconcile and quarantine rate, ERROR;
+mapped columns present, WARN). An ERROR check that fails blocks downstream assets, and the extract is not
+marked accepted.
 """
 
 from datetime import date
@@ -18,9 +19,11 @@ from resident_index.sources.spec import SourceSpec, load_registry
 from resident_index.sources.staging import mark_accepted, previous_extract, stage_extract
 from resident_index.standardise.schema import CANONICAL_SCHEMA
 
-BUILTIN_CHECKS = {
-    "rows_reconcile": "Every landed row is staged or quarantined: staged + quarantined = landed.",
-    "quarantine_rate": "The share of landed rows sent to quarantine stays under the source's limit.",
+BUILTIN_CHECKS = {  # name -> (severity, description)
+    "rows_reconcile": ("ERROR", "Every landed row is staged or quarantined: staged + quarantined = landed."),
+    "quarantine_rate": ("ERROR", "The share of landed rows sent to quarantine stays under the source's limit."),
+    "mapped_columns_present": ("WARN", "Every source column the YAML maps is in the extract: a missing one "
+                                       "leaves the fields it feeds empty on every record."),
 }
 
 TABLE_SCHEMA = dg.TableSchema(columns=[
@@ -29,7 +32,7 @@ TABLE_SCHEMA = dg.TableSchema(columns=[
 
 
 def _check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
-    checks = {name: ("ERROR", desc) for name, desc in BUILTIN_CHECKS.items()}
+    checks = dict(BUILTIN_CHECKS)
     checks |= {name: (c["severity"], " ".join(c["descriptions"])) for name, c in suite_checks(load_suite(spec)).items()}
     return [dg.AssetCheckSpec(name, asset=spec.name, description=f"[{sev}] {desc}", blocking=sev == "ERROR")
             for name, (sev, desc) in checks.items()]
@@ -108,6 +111,14 @@ def _builtin_checks(con, spec: SourceSpec, day: date, result):
     rate = quarantined / result.rows_landed if result.rows_landed else 0.0
     yield _check_result("quarantine_rate", "ERROR", rate <= spec.checks.max_quarantine_rate,
                    {"quarantine_rate": round(rate, 5), "max_quarantine_rate": spec.checks.max_quarantine_rate})
+    yield mapped_columns_check(result.missing_columns)
+
+
+def mapped_columns_check(missing: dict[str, list[str]]) -> dg.AssetCheckResult:
+    """WARN when a mapped (optional) column is missing from the extract: its fields are null on every record.
+    (A missing required column rejects the extract before any check runs.)"""
+    return _check_result("mapped_columns_present", "WARN", not missing,
+                         {"missing_columns": len(missing), "fields_left_empty": missing})
 
 
 def _suite_checks(spec: SourceSpec, result, prev) -> list:
