@@ -1,15 +1,22 @@
-"""`resident-index`: the command line (synth, run, suggest-suite, review, find, show)."""
+"""`resident-index`: the command line (synth, run, suggest-suite, review, find, show, backup, restore)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from resident_index import settings
+
+
+READ_WAIT = ("how long to wait while a run is writing the warehouse, if no read snapshot has been "
+             "published yet (default 120)")
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -46,39 +53,134 @@ def _suggest_suite(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warehouse(read_only: bool = False):
-    import duckdb
+class CliError(Exception):
+    """A problem the user can fix: printed as one line, exit code 2 (1 for an operational failure)."""
 
-    path = settings.warehouse_path()
-    if not path.exists():
-        raise SystemExit(f"{path} does not exist yet: run `make demo` (or `resident-index run`) first")
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _dob(text: str | None) -> date | None:
+    """--dob as a date; the error says what was wrong and the form expected."""
+    if text is None:
+        return None
+    expected = "expected YYYY-MM-DD, e.g. 1980-03-02"
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise CliError(f"--dob {text!r} is not a date: {expected} (02/03/1980 could be March or February)")
     try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise SystemExit(f"{path} is busy (a run is writing to it); try again when it finishes\n{exc}") from exc
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise CliError(f"--dob {text!r} is not a date: {exc} ({expected})") from None
+
+
+@contextmanager
+def _reading(wait: float):
+    """(connection, snapshot info) on the read snapshot, or the warehouse while none is published."""
+    from resident_index import read_snapshot, warehouse_lock
+
+    try:
+        with read_snapshot.reader(wait=wait, on_wait=_say) as opened:
+            yield opened
+    except FileNotFoundError as exc:
+        raise CliError(str(exc), code=1) from None
+    except warehouse_lock.WarehouseBusy as exc:
+        raise CliError(str(exc), code=1) from None
+
+
+def _write_verdicts(given: list[dict], wait: float) -> tuple[bool, set[tuple[str, str]]]:
+    """Write the verdicts (and any kept from before) in one short transaction on the warehouse; if a run
+    holds it for the whole wait, keep them in the pending folder instead. Returns (written, every pair
+    with a verdict in the warehouse now)."""
+    from resident_index import warehouse_lock
+    from resident_index.resolution import review
+
+    pending = settings.data_dir() / review.PENDING_FOLDER
+    try:
+        con = warehouse_lock.connect(settings.warehouse_path(), wait=wait, on_wait=_say)
+    except warehouse_lock.WarehouseBusy as exc:
+        for v in given:
+            review.keep_pending(pending, v)
+        _say(f"{exc}\nverdict not yet recorded: kept in {pending}; the next `resident-index review` records it")
+        return False, set()
+    try:
+        recorded, problems = review.record_pending(con, pending)
+        if recorded:
+            _say(f"recorded {recorded} verdict(s) kept from before")
+        for problem in problems:
+            _say(f"kept verdict not recorded: {problem}")
+        for v in given:
+            review.record_verdict(con, **v)
+        return True, review.decided_pairs(con)
+    finally:
+        con.close()
+
+
+def _decided_since(wait: float) -> set[tuple[str, str]]:
+    """Pairs decided in the warehouse (since the snapshot was published, among them), or none if a run
+    holds it; and kept verdicts."""
+    from resident_index import warehouse_lock
+    from resident_index.resolution import review
+
+    kept = {(min(v["left"], v["right"]), max(v["left"], v["right"]))
+            for _, v in review.pending(settings.data_dir() / review.PENDING_FOLDER)}
+    if not settings.warehouse_path().exists():
+        return kept
+    try:
+        con = warehouse_lock.connect(settings.warehouse_path(), read_only=True, wait=wait, on_wait=lambda _: None)
+    except warehouse_lock.WarehouseBusy:
+        return kept
+    try:
+        return kept | review.decided_pairs(con)
+    finally:
+        con.close()
 
 
 def _review(args: argparse.Namespace) -> int:
-    """Work the review queue: show the next pair, record a verdict; or record one verdict given in full."""
+    """Work the review queue: show the next pair, record a verdict; or record one verdict given in full.
+
+    Pairs come from the read snapshot; the warehouse is opened only to write a verdict."""
     import getpass
 
+    from resident_index import read_snapshot
     from resident_index.resolution import review
 
     reviewer = args.reviewer or getpass.getuser()
-    con = _warehouse()
-    try:
-        if args.verdict:
-            if not (args.left and args.right):
-                raise SystemExit("--verdict needs --left and --right record ids ('<source_system>|<record id>')")
-            review.record_verdict(con, args.left, args.right, args.verdict, reviewer, args.note)
-            print(f"recorded: {args.left} and {args.right} are {args.verdict} ({reviewer}); "
-                  "it applies from the next build_index run")
-            return 0
+    if args.verdict:
+        if not (args.left and args.right):
+            raise CliError(f"--verdict needs --left and --right record ids ({review.ID_FORM})")
+        if read_snapshot.snapshot_path().exists():  # a mistyped id fails here, before any wait for the warehouse
+            with _reading(args.wait) as (con, _):
+                if (problem := review.unknown_record_ids(con, [args.left, args.right], "resident_crosswalk")):
+                    raise CliError(problem)
+        try:
+            written, _ = _write_verdicts([review.verdict(args.left, args.right, args.verdict, reviewer, args.note)],
+                                         args.wait)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        if not written:
+            return 1
+        print(f"recorded: {args.left} and {args.right} are {args.verdict} ({reviewer}); "
+              "it applies from the next build_index run")
+        return 0
+    with _reading(args.wait) as (con, about):
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'review_queue'").fetchone()[0]:
+            raise CliError("there is no review queue yet: build_index makes it", code=1)
+        print(f"review queue {read_snapshot.as_at(about)}")
+        decided = _decided_since(wait=0)
         skipped: set[tuple[str, str]] = set()
-        while (pair := review.next_pair(con, skipped)) is not None:
+        while (pair := review.next_pair(con, skipped | decided)) is not None:
             print(review.render(pair))
-            print(f"\n{review.remaining(con)} pair(s) left in the queue")
-            answer = input("[s]ame person / [d]ifferent people / s[k]ip / [q]uit: ").strip().lower()
+            print(f"\n{review.remaining(con, decided)} pair(s) left in the queue")
+            try:
+                answer = input("[s]ame person / [d]ifferent people / s[k]ip / [q]uit: ").strip().lower()
+            except EOFError:  # stdin closed: the same as quitting
+                print()
+                break
             if answer in ("q", ""):
                 break
             if answer == "k":
@@ -86,39 +188,71 @@ def _review(args: argparse.Namespace) -> int:
                 continue
             if answer in ("s", "d"):
                 verdict = "same" if answer == "s" else "different"
-                review.record_verdict(con, pair["unique_id_l"], pair["unique_id_r"], verdict, reviewer)
-                print(f"recorded: {verdict}\n")
+                given = review.verdict(pair["unique_id_l"], pair["unique_id_r"], verdict, reviewer)
+                written, now_decided = _write_verdicts([given], args.wait)
+                decided |= now_decided | {(pair["unique_id_l"], pair["unique_id_r"])}
+                print(f"recorded: {verdict}\n" if written else f"kept: {verdict} (recorded when the warehouse is free)\n")
+            else:
+                print(f"{answer!r} is not one of s, d, k, q")
         else:
             print("the review queue is empty")
-    finally:
-        con.close()
     return 0
 
 
 def _find(args: argparse.Namespace) -> int:
+    from resident_index import read_snapshot
     from resident_index.golden import lookup
 
-    con = _warehouse(read_only=True)
-    try:
-        found = lookup.find(con, args.name, date.fromisoformat(args.dob) if args.dob else None, args.postcode)
-    finally:
-        con.close()
-    print(json.dumps(found, default=str, indent=2) if args.json else lookup.render_found(found))
+    dob = _dob(args.dob)
+    with _reading(args.wait) as (con, about):
+        found = lookup.find(con, args.name, dob, args.postcode)
+    if args.json:
+        _say(read_snapshot.as_at(about))
+        print(json.dumps(found, default=str, indent=2))
+    else:
+        print(f"{read_snapshot.as_at(about)}\n{lookup.render_found(found)}")
     return 0 if found else 1
 
 
 def _show(args: argparse.Namespace) -> int:
+    from resident_index import read_snapshot
     from resident_index.golden import lookup
 
-    con = _warehouse(read_only=True)
-    try:
+    with _reading(args.wait) as (con, about):
         person = lookup.show(con, args.resident_id)
-    finally:
-        con.close()
     if person is None:
-        print(f"no resident {args.resident_id}", file=sys.stderr)
+        _say(f"no resident {args.resident_id} ({read_snapshot.as_at(about)})")
         return 1
-    print(json.dumps(person, default=str, indent=2) if args.json else lookup.render(person))
+    if args.json:
+        print(json.dumps({**person, "as_at": read_snapshot.as_at(about)}, default=str, indent=2))
+    else:
+        print(f"{lookup.render(person)}\n\n{read_snapshot.as_at(about)}")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from resident_index import backup, warehouse_lock
+
+    try:
+        manifest = backup.backup(Path(args.folder), wait=args.wait, on_wait=_say)
+    except (backup.BackupError, warehouse_lock.WarehouseBusy) as exc:
+        raise CliError(str(exc), code=1) from None
+    print(f"backed up {len(manifest['tables'])} tables ({sum(manifest['tables'].values())} rows) and "
+          f"{len(manifest['models'])} model file(s) to {args.folder}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from resident_index import backup
+
+    try:
+        done = backup.restore(Path(args.folder), force=args.force)
+    except backup.BackupError as exc:
+        raise CliError(str(exc), code=1) from None
+    print(f"restored {done['tables']} tables ({done['rows']} rows) from the backup of {done['backup_created_at']}; "
+          f"read snapshot: {done['snapshot']}")
+    for kept in done["kept"]:
+        print(f"the replaced files are kept at {kept}")
     return 0
 
 
@@ -147,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--right", help="the other record id (with --verdict)")
     p.add_argument("--verdict", choices=["same", "different"], help="record this verdict without prompting")
     p.add_argument("--note")
+    p.add_argument("--wait", type=float, default=120.0, metavar="SECONDS",
+                   help="how long to wait to write a verdict while a run holds the warehouse (default 120)")
     p.set_defaults(func=_review)
 
     p = sub.add_parser("find", help="find residents by name (any name they have used), ranked")
@@ -154,15 +290,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dob", help="YYYY-MM-DD")
     p.add_argument("--postcode")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--wait", type=float, default=120.0, metavar="SECONDS", help=READ_WAIT)
     p.set_defaults(func=_find)
 
     p = sub.add_parser("show", help="a resident's golden record with lineage, addresses, household, timeline")
     p.add_argument("resident_id")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--wait", type=float, default=120.0, metavar="SECONDS", help=READ_WAIT)
     p.set_defaults(func=_show)
 
+    p = sub.add_parser("backup", help="copy the warehouse (under its lock) and the trained model into a new folder")
+    p.add_argument("folder")
+    p.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
+                   help="how long to wait while a run is writing the warehouse (default 600)")
+    p.set_defaults(func=_backup)
+
+    p = sub.add_parser("restore", help="put back the warehouse and model from a `backup` folder")
+    p.add_argument("folder")
+    p.add_argument("--force", action="store_true", help="replace an existing warehouse (kept beside it)")
+    p.set_defaults(func=_restore)
+
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"resident-index {args.command}: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into `head`, which stopped reading
+        sys.stdout = open(os.devnull, "w")
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,8 +1,17 @@
-"""The reviewer's side: the next pair to look at, and recording a verdict that later runs obey."""
+"""The reviewer's side: the next pair to look at, and recording a verdict that later runs obey.
+
+Pairs are read from the read snapshot (read_snapshot.py), so a reviewer thinking holds no lock; a verdict
+is written to the warehouse's review_decisions in one short transaction. A verdict that could not be
+written (a run held the warehouse for the whole wait) is kept as a file in the pending folder and
+recorded, in order and with the time it was given, by the next write.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -27,30 +36,44 @@ def build_review_queue(con: duckdb.DuckDBPyConnection, cfg: dict) -> dict:
                                inputs="_review_inputs", by=("unique_id_l", "unique_id_r"))
 
 
+#: where verdicts wait (under the data folder) when the warehouse could not be written
+PENDING_FOLDER = "review_pending"
+
+#: how a record id is written: the source system and the record's id in it
+ID_FORM = "'<source_system>|<source record id>'"
+
+
+def _key(left: str, right: str) -> str:
+    return f"{min(left, right)}\x1f{max(left, right)}"
+
+
+UNDECIDED = """NOT EXISTS (SELECT 1 FROM review_decisions d
+                           WHERE least(d.unique_id_l, d.unique_id_r) = q.unique_id_l
+                             AND greatest(d.unique_id_l, d.unique_id_r) = q.unique_id_r)
+               AND NOT list_contains(?::VARCHAR[], q.unique_id_l || chr(31) || q.unique_id_r)"""
+
+
 def next_pair(con: duckdb.DuckDBPyConnection, skipped: set[tuple[str, str]] = frozenset()) -> dict | None:
-    """The most likely undecided pair in the queue that the reviewer has not skipped this session
-    (decisions made since the queue was built are left out too)."""
-    ensure_state(con)
-    result = con.execute("""
-        SELECT * FROM review_queue q
-        WHERE NOT EXISTS (SELECT 1 FROM review_decisions d
-                          WHERE least(d.unique_id_l, d.unique_id_r) = q.unique_id_l
-                            AND greatest(d.unique_id_l, d.unique_id_r) = q.unique_id_r)
+    """The most likely undecided pair in the queue that is not in `skipped` (the pairs the reviewer
+    skipped this session, and those decided since the queue was read)."""
+    result = con.execute(f"""
+        SELECT * FROM review_queue q WHERE {UNDECIDED}
         ORDER BY match_probability DESC, unique_id_l, unique_id_r
-        LIMIT ?""", [len(skipped) + 1])
-    columns = [d[0] for d in result.description]
-    for row in result.fetchall():
-        pair = dict(zip(columns, row))
-        if (pair["unique_id_l"], pair["unique_id_r"]) not in skipped:
-            return pair
-    return None
+        LIMIT 1""", [sorted(_key(*p) for p in skipped)])
+    row = result.fetchone()
+    return None if row is None else dict(zip([d[0] for d in result.description], row))
 
 
-def remaining(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("""SELECT count(*) FROM review_queue q WHERE NOT EXISTS (
-                            SELECT 1 FROM review_decisions d
-                            WHERE least(d.unique_id_l, d.unique_id_r) = q.unique_id_l
-                              AND greatest(d.unique_id_l, d.unique_id_r) = q.unique_id_r)""").fetchone()[0]
+def remaining(con: duckdb.DuckDBPyConnection, decided: set[tuple[str, str]] = frozenset()) -> int:
+    """Undecided pairs in the queue, less those in `decided`."""
+    return con.execute(f"SELECT count(*) FROM review_queue q WHERE {UNDECIDED}",
+                       [sorted(_key(*p) for p in decided)]).fetchone()[0]
+
+
+def decided_pairs(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """Every pair with a verdict, in id order."""
+    return set(con.execute("""SELECT DISTINCT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r)
+                              FROM review_decisions""").fetchall())
 
 
 def render(pair: dict) -> str:
@@ -70,13 +93,77 @@ def render(pair: dict) -> str:
     return "\n".join(lines)
 
 
+def unknown_record_ids(con: duckdb.DuckDBPyConnection, ids: list[str], table: str = "resolution_input") -> str | None:
+    """None when every id is a record in `table` (resolution_input, or resident_crosswalk in the read
+    snapshot); else a one-line message naming the unknown ids and the form expected."""
+    id_sql = "unique_id" if table == "resolution_input" else "source_system || '|' || source_record_id"
+    known = {r[0] for r in con.execute(f"SELECT {id_sql} FROM {table} WHERE {id_sql} IN (SELECT unnest(?::VARCHAR[]))",
+                                       [list(ids)]).fetchall()}
+    unknown = [i for i in dict.fromkeys(ids) if i not in known]
+    if not unknown:
+        return None
+    systems = [r[0] for r in con.execute(f"SELECT DISTINCT split_part({id_sql}, '|', 1) FROM {table} ORDER BY 1").fetchall()]
+    return (f"unknown record id {', '.join(map(repr, unknown))}: expected {ID_FORM} of a record in the index "
+            f"(source systems: {', '.join(systems)}), as `resident-index show` and `review` print them")
+
+
 def record_verdict(con: duckdb.DuckDBPyConnection, left: str, right: str, verdict: str, reviewer: str,
-                   note: str | None = None) -> None:
+                   note: str | None = None, decided_at: str | None = None) -> None:
+    """One row in review_decisions; decided_at (ISO 8601 with offset) for a verdict given earlier."""
     if verdict not in ("same", "different"):
         raise ValueError("verdict must be 'same' or 'different'")
     ensure_state(con)
-    known = con.execute("SELECT count(*) FROM resolution_input WHERE unique_id IN (?, ?)", [left, right]).fetchone()[0]
-    if known != 2:
-        raise ValueError(f"unknown record id(s): {left!r}, {right!r} (expected '<source_system>|<record id>')")
-    con.execute("INSERT INTO review_decisions (unique_id_l, unique_id_r, verdict, reviewer, note) VALUES (?, ?, ?, ?, ?)",
-                [min(left, right), max(left, right), verdict, reviewer, note])
+    if (problem := unknown_record_ids(con, [left, right])) is not None:
+        raise ValueError(problem)
+    con.execute("""INSERT INTO review_decisions (unique_id_l, unique_id_r, verdict, reviewer, note, decided_at)
+                   VALUES (?, ?, ?, ?, ?, coalesce(?::TIMESTAMPTZ, current_timestamp))""",
+                [min(left, right), max(left, right), verdict, reviewer, note, decided_at])
+
+
+def verdict(left: str, right: str, verdict: str, reviewer: str, note: str | None = None) -> dict:
+    """A verdict as given now, ready for record_verdict(con, **v) or keep_pending."""
+    return {"left": left, "right": right, "verdict": verdict, "reviewer": reviewer, "note": note,
+            "decided_at": datetime.now(timezone.utc).isoformat()}
+
+
+def keep_pending(folder: Path, given: dict) -> Path:
+    """Save a verdict that could not be written yet (one private file each, written whole)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = given["decided_at"].replace(":", "").replace("-", "")[:22]
+    target = folder / f"{stamp}-{uuid.uuid4().hex[:8]}.json"
+    temp = target.with_suffix(".tmp")
+    with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as f:
+        json.dump(given, f)
+    os.replace(temp, target)
+    return target
+
+
+def pending(folder: Path) -> list[tuple[Path, dict]]:
+    """Verdicts kept by keep_pending, oldest first."""
+    return [(p, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+
+
+def record_pending(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[int, list[str]]:
+    """Write every pending verdict (in one transaction) and remove its file; a verdict naming a record
+    no longer in the index is renamed to .rejected and reported. Returns (recorded, problems)."""
+    kept = pending(folder)
+    recorded, problems, rejected = 0, [], []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for path, given in kept:
+            try:
+                record_verdict(con, **given)
+                recorded += 1
+            except ValueError as exc:
+                problems.append(f"{path}: {exc}")
+                rejected.append(path)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    for path, _ in kept:
+        if path in rejected:
+            path.rename(path.with_suffix(".rejected"))
+        else:
+            path.unlink()
+    return recorded, problems
