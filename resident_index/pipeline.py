@@ -8,6 +8,8 @@ on the instance, so `make ui` shows them afterwards.
 
 from __future__ import annotations
 
+import time
+
 import duckdb
 
 from resident_index import settings
@@ -29,12 +31,6 @@ def run_all(full_rebuild: bool = False) -> list[str]:
     from resident_index.definitions import defs
 
     instance = dg.DagsterInstance.get()
-    for line in recover_dead_runs(instance):
-        print(line, flush=True)
-    holders = slot_holders(instance, WAREHOUSE_POOL)
-    if holders:
-        print(f"the warehouse is in use by {', '.join(holders)}: this run's steps wait for it to finish "
-              "(Ctrl-C stops waiting)", flush=True)
     specs = load_registry()
     landed = {spec.name: set(extract_dates(spec, settings.landing_dir())) for spec in specs}
     failures = []
@@ -43,6 +39,7 @@ def run_all(full_rebuild: bool = False) -> list[str]:
     for day in sorted(set().union(*landed.values())):
         print(f"staging extracts of {day}...", flush=True)
         keys = [dg.AssetKey(name) for name, days in landed.items() if day in days]
+        _wait_for_warehouse(instance, WAREHOUSE_POOL)
         result = ingest.execute_in_process(instance=instance, partition_key=day, asset_selection=keys,
                                            run_config=quiet, raise_on_error=False)
         failures += [f"ingest {day}: {e.step_key}: {e.event_specific_data.error.message.strip()}"
@@ -52,6 +49,7 @@ def run_all(full_rebuild: bool = False) -> list[str]:
         jobs.insert(0, "train_resolution_model")  # a fresh council has no model yet
     for job in jobs:
         print(f"running {job}...", flush=True)
+        _wait_for_warehouse(instance, WAREHOUSE_POOL)
         run_config = quiet | ({"ops": {"resolution_pairs": {"config": {"full_rebuild": True}}}}
                               if job == "build_index" and full_rebuild else {})
         result = defs.resolve_job_def(job).execute_in_process(instance=instance, run_config=run_config,
@@ -61,6 +59,27 @@ def run_all(full_rebuild: bool = False) -> list[str]:
         if failures:
             break
     return failures
+
+
+def _wait_for_warehouse(instance, pool: str) -> None:
+    """Wait, saying so, while another run holds the warehouse, before launching a job.
+
+    Dagster's in-process executor waits for a pool slot without heeding Ctrl-C or SIGTERM, so the wait is
+    done here, where both stop it at once. A run that dies while we wait is recovered and the wait ends.
+    """
+    waited, said = 0.0, -1.0
+    while True:
+        for line in recover_dead_runs(instance):
+            print(line, flush=True)
+        holders = slot_holders(instance, pool)
+        if not holders:
+            return
+        if waited - said >= 30 or said < 0:
+            print(f"waiting for the warehouse, in use by {', '.join(holders)}: {waited:.0f} s so far "
+                  "(Ctrl-C stops waiting)", flush=True)
+            said = waited
+        time.sleep(1)
+        waited += 1
 
 
 def summary(seconds: float) -> str:

@@ -15,12 +15,12 @@ import duckdb
 
 def load_resident_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
     """Temp tables _persons (truth/persons.csv) and _resident_person: each resident ID with the true person
-    most of its records belong to."""
+    most of its records belong to (a tie: the first person id)."""
     con.execute("""CREATE OR REPLACE TEMP TABLE _persons AS
                    SELECT * FROM read_csv(?, all_varchar = true)""", [str(truth_dir / "persons.csv")])
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _resident_person AS
-        SELECT resident_id, mode(person_id) AS person_id
+        SELECT resident_id, mode(person_id ORDER BY person_id) AS person_id
         FROM resident_crosswalk c
         JOIN (SELECT DISTINCT source_system, source_record_id, person_id FROM read_csv(?, all_varchar = true)) t
           USING (source_system, source_record_id)

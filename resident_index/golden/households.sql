@@ -8,7 +8,8 @@ members AS (
     FROM golden_residents, as_of
     WHERE uprn IS NOT NULL AND NOT deceased
 )
-SELECT 'H' || m.uprn AS household_id, m.uprn, any_value(l.address_text) AS address, any_value(l.ward) AS ward,
+SELECT 'H' || m.uprn AS household_id, m.uprn,
+       min(l.address_text) AS address, min(l.ward) AS ward,  -- one gazetteer row per UPRN, as a rule
        count(*) AS residents,
        count(*) FILTER (age IS NULL OR age >= 18) AS adults,
        count(*) FILTER (age < 18) AS children,
@@ -29,13 +30,13 @@ UNION ALL
 SELECT 'H' || a.uprn, a.uprn, a.resident_id, 'left', a.to_date, a.sources
 FROM resident_addresses a
 WHERE a.to_date IS NOT NULL AND NOT a.is_current_address
-ORDER BY 1, 5;
+ORDER BY household_id, change_date, resident_id, change;
 
 -- Ages and "recent" are as at the latest extract (the view reads the same whatever day it is queried).
 CREATE OR REPLACE VIEW new_adults_with_children_known_to_social_care AS
 WITH as_of AS (SELECT max(last_seen) AS day FROM golden_residents)
 SELECT h.household_id, h.uprn, c.resident_id AS new_adult, c.change_date AS joined_on, c.evidence,
-       list(DISTINCT k.resident_id) AS children_known_to_childrens_services
+       list(DISTINCT k.resident_id ORDER BY k.resident_id) AS children_known_to_childrens_services
 FROM household_changes c
 CROSS JOIN as_of
 JOIN households h USING (household_id)

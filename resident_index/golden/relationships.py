@@ -39,7 +39,7 @@ def build_relationships(con: duckdb.DuckDBPyConnection) -> None:
                           AND list_contains(r.to_roles, b.role) AND b.resident_id <> a.resident_id
             {household})
         SELECT resident_id, related_resident_id, type,
-               list(DISTINCT {{'source': source_system, 'group_ref': group_ref, 'record': record_a,
-                              'related_record': record_b}}) AS evidence,
+               list_sort(list(DISTINCT {{'source': source_system, 'group_ref': group_ref, 'record': record_a,
+                                        'related_record': record_b}})) AS evidence,
                min(since) AS since
         FROM found GROUP BY ALL ORDER BY ALL""")

@@ -8,4 +8,4 @@ UNION ALL
 SELECT c.resident_id, p.date_of_death, 'death', p.source_system, p.source_record_id, p.status, NULL, p.is_current
 FROM resident_crosswalk c JOIN person_records p USING (source_system, source_record_id)
 WHERE p.date_of_death IS NOT NULL
-ORDER BY resident_id, event_date, source_system, source_record_id;
+ORDER BY resident_id, event_date, source_system, source_record_id, event_type;

@@ -53,12 +53,15 @@ FROM golden_residents g CROSS JOIN as_of
 ORDER BY g.resident_id;
 
 -- How strongly the evidence that counts shows each resident living at each address now:
--- 1 - product(1 - weight) over the systems holding it (a system counts once however many records it has).
+-- 1 - product(1 - weight) over the systems holding it (a system counts once however many records it has),
+-- multiplied in system order (DuckDB's product() multiplies in whatever order its threads finish, and the
+-- last bits moved between identical runs) and rounded to 6 places, like every score.
 CREATE OR REPLACE TABLE residence_scores AS
 WITH per_system AS (
     SELECT resident_id, uprn, source_system, max(weight) AS weight, min(since) AS since
     FROM residence_evidence WHERE counts GROUP BY ALL)
-SELECT resident_id, uprn, 1 - product(1 - weight) AS score, list(source_system ORDER BY source_system) AS systems,
+SELECT resident_id, uprn, round(1 - list_product(list(1 - weight ORDER BY source_system)), 6) AS score,
+       list(source_system ORDER BY source_system) AS systems,
        min(since) AS since
 FROM per_system GROUP BY ALL
 ORDER BY resident_id, uprn;

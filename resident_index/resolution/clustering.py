@@ -116,7 +116,8 @@ def cluster(records: dict[str, Evidence], links: list[Link],
             parent[x], x = root, parent[x]
         return root
 
-    order = sorted(links, key=lambda link: (link[3] != "reviewer", -link[2], link[0], link[1]))
+    # a total order (one pair can be linked twice, by the model and by a rule): the same clusters every run
+    order = sorted(links, key=lambda link: (link[3] != "reviewer", -link[2], link[0], link[1], link[3], link[4]))
     for a, b, probability, how, strong in order:
         ra, rb = find(a), find(b)
         if ra == rb:

@@ -39,8 +39,10 @@ def pairwise(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def bcubed(con: duckdb.DuckDBPyConnection) -> dict:
+    """Averages of per-record fractions, each fixed to 15 places and added exactly as decimals: DuckDB adds
+    doubles in whatever order its threads finish, and the last bits moved between identical runs."""
     p, r = con.execute("""
-        SELECT avg(both_n / pred_n), avg(both_n / true_n) FROM (
+        SELECT avg((both_n / pred_n)::DECIMAL(18, 15)), avg((both_n / true_n)::DECIMAL(18, 15)) FROM (
             SELECT count(*) OVER (PARTITION BY resident_id, person_id) AS both_n,
                    count(*) OVER (PARTITION BY resident_id) AS pred_n,
                    count(*) OVER (PARTITION BY person_id) AS true_n

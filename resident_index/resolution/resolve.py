@@ -194,15 +194,18 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
     evidence = {uid: Evidence({nhs} if nhs else set(), {ni} if ni else set(), {dob} if dob else set(), latest,
                               {phone} if phone else set(), {email} if email else set())
                 for uid, nhs, ni, dob, latest, phone, email in con.execute(
-                    f"SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email FROM _evidence_now {scope}").fetchall()}
-    apart = {frozenset(p) for p in con.execute(f"SELECT a, b FROM _apart_now {within}").fetchall()}
-    links: list[Link] = con.execute(f"SELECT a, b, probability, how, strong FROM _links_now {within}").fetchall()
+                    f"SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email FROM _evidence_now {scope} "
+                    "ORDER BY unique_id").fetchall()}
+    apart = {frozenset(p) for p in con.execute(f"SELECT a, b FROM _apart_now {within} ORDER BY a, b").fetchall()}
+    # in one order, so that Python walks records and links alike on every run (clustering breaks ties by id)
+    links: list[Link] = con.execute(f"SELECT a, b, probability, how, strong FROM _links_now {within} "
+                                    "ORDER BY ALL").fetchall()
     clusters = cluster(evidence, links, apart, ConflictRules(**cfg.get("conflicts", {})))
 
     previous_sql = "SELECT unique_id, resident_id FROM _previous_of"
     if affected is not None:  # the previous residents of the reclustered records lie wholly among them
         previous_sql += """ WHERE resident_id IN (SELECT resident_id FROM _previous_of SEMI JOIN _affected USING (unique_id))"""
-    previous = dict(con.execute(previous_sql).fetchall())
+    previous = dict(con.execute(previous_sql + " ORDER BY unique_id").fetchall())
     issued = con.execute("SELECT max(resident_id) FROM resident_id_history WHERE event IN ('mint', 'split')").fetchone()[0]
     assignment = assign_ids(clusters.cluster_of, previous, id_number(issued) + 1 if issued else 1)
 

@@ -3,9 +3,10 @@
 -- began before the application place them elsewhere (a family that moved after applying is no case).
 -- Scored by how strongly (residence_scores) they are shown living at that other address.
 WITH applications AS (
-    SELECT group_ref AS application, mode(uprn) AS uprn, list(DISTINCT uprn) AS uprns,
-           list(DISTINCT resident_id) FILTER (WHERE list_contains($child_roles, upper(role))) AS children,
-           list(DISTINCT resident_id) FILTER (WHERE list_contains($parent_roles, upper(role))) AS parents,
+    SELECT group_ref AS application, mode(uprn ORDER BY uprn) AS uprn,   -- a tie: the first UPRN
+           list(DISTINCT uprn ORDER BY uprn) AS uprns,
+           list(DISTINCT resident_id ORDER BY resident_id) FILTER (WHERE list_contains($child_roles, upper(role))) AS children,
+           list(DISTINCT resident_id ORDER BY resident_id) FILTER (WHERE list_contains($parent_roles, upper(role))) AS parents,
            min(since) AS since,
            list({'source_system': source_system, 'record_id': source_record_id, 'date': since,
                  'fact': lower(role) || ' on application ' || group_ref || ' from this address'} ORDER BY source_record_id) AS evidence
@@ -24,11 +25,13 @@ elsewhere AS (
                                          AND s.since < p.since
     WHERE p.application NOT IN (SELECT application FROM known_there)),
 best AS (
-    SELECT application, max(score) AS score, arg_max(uprn, score) AS lives_at FROM elsewhere GROUP BY application),
+    SELECT application, max(score) AS score, first(uprn ORDER BY score DESC, uprn) AS lives_at FROM elsewhere
+    GROUP BY application),
 elsewhere_evidence AS (
     SELECT w.application,
            list({'source_system': e.source_system, 'record_id': e.source_record_id, 'date': e.since,
-                 'fact': w.resident_id || ' recorded at another address (' || e.uprn || ')'} ORDER BY e.since DESC, e.source_record_id) AS evidence
+                 'fact': w.resident_id || ' recorded at another address (' || e.uprn || ')'}
+                ORDER BY e.since DESC, e.source_system, e.source_record_id) AS evidence
     FROM elsewhere w JOIN residence_evidence e ON e.resident_id = w.resident_id AND e.uprn = w.uprn AND e.counts
     WHERE e.source_system <> $source
     GROUP BY w.application)

@@ -18,12 +18,14 @@ claim_evidence AS (
             'fact': 'live claim ' || group_ref || coalesce(' under NI number ' || ni_number, '')} AS evidence_ni
     FROM claims),
 two_claims AS (
-    SELECT resident_id, source_system, count(DISTINCT group_ref) AS claims, list(evidence ORDER BY since) AS evidence
+    SELECT resident_id, source_system, count(DISTINCT group_ref) AS claims,
+           list(evidence ORDER BY since, source_record_id) AS evidence
     FROM claim_evidence GROUP BY ALL HAVING count(DISTINCT group_ref) > 1),
 two_ni AS (
     SELECT c.resident_id, list(DISTINCT left(p.ni_number, 8) ORDER BY left(p.ni_number, 8)) AS numbers,
            list({'source_system': p.source_system, 'record_id': p.source_record_id,
-                 'date': coalesce(p.start_date, p.first_seen), 'fact': 'NI number ' || p.ni_number}) AS evidence
+                 'date': coalesce(p.start_date, p.first_seen), 'fact': 'NI number ' || p.ni_number}
+                ORDER BY coalesce(p.start_date, p.first_seen), p.source_system, p.source_record_id) AS evidence
     FROM resident_crosswalk c JOIN person_records p USING (source_system, source_record_id)
     WHERE p.ni_number IS NOT NULL   -- the suffix letter is optional: compare the first eight characters
     GROUP BY c.resident_id HAVING count(DISTINCT left(p.ni_number, 8)) > 1),
@@ -54,8 +56,10 @@ cases AS (
            || CASE WHEN bool_or(other_ni) THEN ' but give different NI numbers' ELSE '' END
            || ': possibly one person claiming twice', a, [b], flatten(list(evidence))
     FROM alike GROUP BY a, b)
-SELECT c.case_id, max(c.score) AS score, string_agg(DISTINCT c.reason, '; ') AS reason, c.resident_id,
-       any_value(m.uprn) AS uprn, NULL::VARCHAR AS reference, list_distinct(flatten(list(c.related))) AS related_residents,
-       list_distinct(flatten(list(c.evidence))) AS evidence
+-- list_distinct keeps no order: the merged lists are sorted (evidence by system, record, date, fact)
+SELECT c.case_id, max(c.score) AS score, string_agg(DISTINCT c.reason, '; ' ORDER BY c.reason) AS reason, c.resident_id,
+       any_value(m.uprn) AS uprn, NULL::VARCHAR AS reference,
+       list_sort(list_distinct(flatten(list(c.related)))) AS related_residents,
+       list_sort(list_distinct(flatten(list(c.evidence)))) AS evidence
 FROM cases c JOIN mart_residents m USING (resident_id)
 GROUP BY c.case_id, c.resident_id

@@ -16,7 +16,7 @@ WITH claims AS (
     WHERE r.source_system = $source AND r.live AND r.uprn IS NOT NULL
       AND list_contains($discount_values, upper(p.source_attributes->>$discount_attribute))),
 accounts AS (
-    SELECT account, any_value(claims.uprn) AS uprn, min(claims.since) AS liable_since,
+    SELECT account, min(claims.uprn) AS uprn, min(claims.since) AS liable_since,
            list(DISTINCT resident_id ORDER BY resident_id) AS liable,
            list(DISTINCT n) AS liable_names,
            list({'source_system': $source, 'record_id': source_record_id, 'date': since,
@@ -39,14 +39,15 @@ other_evidence AS (
                         AND own.uprn = a.uprn AND own.group_ref <> a.account)
       AND (er.source IS NULL OR list_contains(er.roles, upper(e.role)))),
 others AS (
-    SELECT account, resident_id, 1 - product(1 - weight) AS score
+    SELECT account, resident_id, 1 - list_product(list(1 - weight ORDER BY source_system)) AS score  -- in one order
     FROM (SELECT account, resident_id, source_system, max(weight) AS weight FROM other_evidence GROUP BY ALL)
     GROUP BY ALL),
 found AS (
     SELECT o.account, max(o.score) AS score, list(DISTINCT o.resident_id ORDER BY o.resident_id) AS others,
            list(DISTINCT t.title ORDER BY t.title) AS titles,
            list({'source_system': e.source_system, 'record_id': e.source_record_id, 'date': e.since,
-                 'fact': 'adult ' || o.resident_id || ' recorded at the property'} ORDER BY e.since, e.source_record_id) AS evidence
+                 'fact': 'adult ' || o.resident_id || ' recorded at the property'}
+                ORDER BY e.since, e.source_system, e.source_record_id) AS evidence
     FROM others o
     JOIN other_evidence e USING (account, resident_id)
     LEFT JOIN _source_titles t ON t.source_system = e.source_system

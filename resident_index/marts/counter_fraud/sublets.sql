@@ -3,7 +3,7 @@
 -- $elsewhere_share x that evidence + the rest x the evidence of adults living in the home who are neither
 -- on the tenancy nor related to a tenant (relationships). A tenant still living there: no case.
 WITH tenancies AS (
-    SELECT group_ref AS tenancy, any_value(uprn) AS uprn, list(DISTINCT resident_id ORDER BY resident_id) AS tenants,
+    SELECT group_ref AS tenancy, min(uprn) AS uprn, list(DISTINCT resident_id ORDER BY resident_id) AS tenants,
            min(since) AS since,
            list({'source_system': source_system, 'record_id': source_record_id, 'date': since,
                  'fact': 'tenant (' || role || ') of tenancy ' || group_ref} ORDER BY source_record_id) AS evidence
@@ -15,7 +15,9 @@ members AS (   -- everyone on the tenancy in any role (household members are not
     SELECT DISTINCT group_ref AS tenancy, resident_id FROM live_records WHERE source_system = $source),
 elsewhere AS (   -- each tenant's best-evidenced other address: the golden record's current one, or one
                  -- whose records began after the tenancy did
-    SELECT t.tenancy, t.tenant, arg_max(s.uprn, s.score) AS lives_at, coalesce(max(s.score), 0) AS score
+    SELECT t.tenancy, t.tenant,
+           first(s.uprn ORDER BY s.score DESC NULLS LAST, s.uprn) AS lives_at,   -- a tie: the first UPRN
+           coalesce(max(s.score), 0) AS score
     FROM tenants t
     JOIN mart_residents m ON m.resident_id = t.tenant
     LEFT JOIN residence_scores s ON s.resident_id = t.tenant AND s.uprn <> t.uprn
@@ -23,7 +25,7 @@ elsewhere AS (   -- each tenant's best-evidenced other address: the golden recor
     WHERE NOT m.deceased
     GROUP BY t.tenancy, t.tenant),
 away AS (   -- a tenancy counts as left only if every living tenant is evidenced elsewhere
-    SELECT tenancy, min(score) AS score, list(DISTINCT lives_at) AS lives_at FROM elsewhere GROUP BY tenancy
+    SELECT tenancy, min(score) AS score FROM elsewhere GROUP BY tenancy
     HAVING min(score) > 0),
 occupants AS (
     SELECT t.tenancy, s.resident_id, s.score
@@ -43,7 +45,7 @@ tenant_evidence AS (
     SELECT a.tenancy,
            list({'source_system': e.source_system, 'record_id': e.source_record_id, 'date': e.since,
                  'fact': 'tenant ' || e.resident_id || ' recorded at another address (' || e.uprn || ')'}
-                ORDER BY e.since DESC, e.source_record_id) AS evidence
+                ORDER BY e.since DESC, e.source_system, e.source_record_id) AS evidence
     FROM away a JOIN tenants t USING (tenancy)
     JOIN elsewhere w ON w.tenancy = t.tenancy AND w.tenant = t.tenant
     JOIN residence_evidence e ON e.resident_id = t.tenant AND e.uprn = w.lives_at AND e.counts
@@ -52,7 +54,7 @@ occupant_evidence AS (
     SELECT o.tenancy,
            list({'source_system': e.source_system, 'record_id': e.source_record_id, 'date': e.since,
                  'fact': 'adult ' || e.resident_id || ', not on the tenancy nor related to a tenant, recorded in the home'}
-                ORDER BY e.since DESC, e.source_record_id) AS evidence
+                ORDER BY e.since DESC, e.source_system, e.source_record_id) AS evidence
     FROM occupants o JOIN tenancies t USING (tenancy)
     JOIN residence_evidence e ON e.resident_id = o.resident_id AND e.uprn = t.uprn AND e.counts
     GROUP BY o.tenancy)

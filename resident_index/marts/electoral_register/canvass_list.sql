@@ -9,7 +9,7 @@ best AS (
     QUALIFY row_number() OVER (PARTITION BY resident_id ORDER BY score DESC, newest_since DESC, uprn) = 1),
 registered AS (
     SELECT resident_id, list(elector_number ORDER BY elector_number) AS elector_numbers,
-           list(registered_uprn) AS uprns
+           list(registered_uprn ORDER BY registered_uprn) AS uprns
     FROM electoral_register_validation GROUP BY resident_id)
 SELECT m.resident_id, g.title, g.forename, g.middle_names, g.surname, l.address_text AS address, l.postcode,
        b.uprn, l.polling_district,

@@ -14,12 +14,13 @@ FROM _address_evidence
 WHERE NOT live AND source_system IN (SELECT source_system FROM _move_out_systems)
 GROUP BY resident_id, uprn;
 
--- Per resident and address: combined weight of the records that count (one weight per system), the newest
--- of them, how recent, and the records.
+-- Per resident and address: combined weight of the records that count (one weight per system, multiplied
+-- in system order so that identical runs agree to the last bit), the newest of them, how recent, and the records.
 CREATE OR REPLACE TEMP TABLE _residence_scores AS
 WITH counted AS (SELECT * FROM _address_evidence WHERE counts),
-per_system AS (SELECT resident_id, uprn, max(weight) AS weight FROM counted GROUP BY resident_id, uprn, source_system),
-scores AS (SELECT resident_id, uprn, 1 - product(1 - weight) AS score FROM per_system GROUP BY resident_id, uprn)
+per_system AS (SELECT resident_id, uprn, source_system, max(weight) AS weight FROM counted GROUP BY ALL),
+scores AS (SELECT resident_id, uprn, 1 - list_product(list(1 - weight ORDER BY source_system)) AS score
+           FROM per_system GROUP BY resident_id, uprn)
 SELECT resident_id, uprn, round(s.score, 4) AS score, max(c.since) AS newest_since,
        max(c.seen_to) AS latest_evidence_date,
        list({source_system: c.source_system, record_id: c.source_record_id, uprn: uprn, since: c.since,

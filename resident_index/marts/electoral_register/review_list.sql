@@ -3,11 +3,14 @@
 -- the register holds it, the reason in plain words, the evidence and how old it is.
 CREATE OR REPLACE TABLE electoral_review_list AS
 WITH s AS (SELECT * FROM _electoral_settings),
-systems AS (  -- the systems behind each elector's evidence, by their titles (evidence rules' _source_titles)
+systems AS (  -- the systems behind each elector's evidence, by their titles (evidence rules' _source_titles),
+              -- in alphabetical order
     SELECT v.elector_number,
-           string_agg(DISTINCT lower(coalesce(t.title, e.source_system)), ', ')
+           string_agg(DISTINCT lower(coalesce(t.title, e.source_system)), ', '
+                      ORDER BY lower(coalesce(t.title, e.source_system)))
                FILTER (e.uprn IS NOT DISTINCT FROM v.moved_to_uprn) AS moved_systems,
-           string_agg(DISTINCT lower(coalesce(t.title, e.source_system)), ', ')
+           string_agg(DISTINCT lower(coalesce(t.title, e.source_system)), ', '
+                      ORDER BY lower(coalesce(t.title, e.source_system)))
                FILTER (e.uprn = v.registered_uprn) AS here_systems
     FROM electoral_register_validation v, unnest(v.evidence) AS u(e)
     LEFT JOIN _source_titles t ON t.source_system = e.source_system

@@ -9,7 +9,8 @@ from resident_index.marts.service_demand.config import age_bands
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, settings: dict):
-    """Rows of `sql` as a DataFrame whose `service*` columns hold display names."""
+    """Rows of `sql` as a DataFrame whose `service*` columns hold display names. The rows are written into the
+    chart's HTML in the order `sql` gives (a table's stored order; an aggregate needs its ORDER BY)."""
     frame = con.execute(sql).df()
     for column in [c for c in frame.columns if c.startswith("service")]:
         frame[column] = frame[column].map(settings["services"])
@@ -72,7 +73,7 @@ def trend_lines(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.FacetChar
 def residents_per_service(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.Chart:
     """Living residents active in each service (the overlap matrix's diagonal)."""
     import altair as alt  # only when a chart is drawn: keeps loading the definitions quick
-    frame = _frame(con, "SELECT service, count(*) AS residents FROM service_use GROUP BY 1", settings)
+    frame = _frame(con, "SELECT service, count(*) AS residents FROM service_use GROUP BY 1 ORDER BY 1", settings)
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("residents:Q", title="living residents active"),
         y=alt.Y("service:N", sort="-x", title=None),
