@@ -27,7 +27,7 @@ $(UV):
 	touch $@
 
 setup: .venv/.synced
-	mkdir -p data/dagster
+	install -d -m 0700 data data/dagster  # personal data: private to this account
 
 demo: setup
 	.venv/bin/resident-index synth --residents $(RESIDENTS) --seed $(SEED)

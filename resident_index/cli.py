@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from resident_index import settings
+from resident_index.files import private_dir
 
 
 READ_WAIT = ("how long to wait while a run is writing the warehouse, if no read snapshot has been "
@@ -311,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_restore)
 
     args = parser.parse_args(argv)
+    private_dir(settings.data_dir())  # extracts, warehouse, exports: personal data (resident_index.files)
     try:
         return args.func(args)
     except CliError as exc:

@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from resident_index import warehouse_lock
+from resident_index.files import private_dir
 from resident_index.settings import warehouse_path
 
 #: how long a step waits for a warehouse another process holds (a reviewer's verdict, a backup, a
@@ -45,6 +46,6 @@ class Warehouse(DuckDBResource):
 @dg.definitions
 def resources() -> dg.Definitions:
     path = warehouse_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     wait = float(os.environ.get("RESIDENT_INDEX_WAREHOUSE_WAIT") or DEFAULT_WAIT_SECONDS)
     return dg.Definitions(resources={"warehouse": Warehouse(database=str(path), lock_timeout_seconds=wait)})
