@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from resident_index.resolution.clustering import ConflictRules, Evidence, Link, cluster
 from resident_index.resolution.identity import assign_ids, id_number
+from resident_index.transactions import transaction
 
 STATE_DDL = """
 CREATE TABLE IF NOT EXISTS review_decisions (
@@ -211,8 +212,7 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
 
     con.register("_assigned", _assigned_table(assignment.resident_of, clusters.attached_by))
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    con.execute("BEGIN TRANSACTION")  # the crosswalk, the state it was computed from and the ID events agree
-    try:
+    with transaction(con):  # the crosswalk, the state it was computed from and the ID events agree
         _write_crosswalk(con, incremental=affected is not None)
         _save_state(con, fingerprint, incremental=affected is not None)
         if assignment.events:
@@ -223,10 +223,6 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
                 "records": pa.array(records, pa.int64())}))
             con.execute("INSERT INTO resident_id_history SELECT * FROM _events")
             con.unregister("_events")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     events: dict[str, int] = {}
     for event in assignment.events:
         events[event[0]] = events.get(event[0], 0) + 1

@@ -14,28 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from resident_index_tests.conftest import cli, project_env
+from resident_index_tests.faults.conftest import build
 from resident_index_tests.faults.compare import (describe_differences, describe_file_differences, differing,
                                                  outputs_digest, warehouse_digest)
 
 pytestmark = pytest.mark.faults
 
-RESIDENTS, SEED = "350", "7"
-
-
-def _build(data: Path) -> Path:
-    env = project_env(data)
-    synth = cli(env, "synth", "--residents", RESIDENTS, "--seed", SEED)
-    assert synth.returncode == 0, synth.stderr
-    run = cli(env, "run")
-    assert run.returncode == 0, run.stdout + run.stderr
-    return data
-
-
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("determinism")
-    return _build(root / "first"), _build(root / "second")
+def two_builds(clean_build, tmp_path_factory) -> tuple[Path, Path]:
+    return clean_build, build(tmp_path_factory.mktemp("determinism") / "second")
 
 
 def test_every_table_is_identical(two_builds):

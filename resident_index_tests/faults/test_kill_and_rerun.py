@@ -12,21 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from resident_index_tests.conftest import PROJECT, cli, project_env
+from resident_index_tests.conftest import PROJECT, cli
 from resident_index_tests.faults.compare import (
     describe_differences, describe_file_differences, differing, outputs_digest, warehouse_digest)
+from resident_index_tests.faults.conftest import synthesise
 
 pytestmark = pytest.mark.faults
-
-RESIDENTS, SEED = "300", "11"
-
-
-def _council(folder: Path) -> dict[str, str]:
-    env = project_env(folder)
-    synth = cli(env, "synth", "--residents", RESIDENTS, "--seed", SEED)
-    assert synth.returncode == 0, synth.stderr
-    return env
-
 
 def _instance(env: dict[str, str]):
     import dagster as dg
@@ -58,23 +49,15 @@ def _kill_during(env: dict[str, str], folder: Path, step: str, after: float) -> 
     run.wait()
 
 
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("uninterrupted")
-    run = cli(_council(folder), "run")
-    assert run.returncode == 0, run.stdout + run.stderr
-    return folder
-
-
 @pytest.mark.parametrize("step, after", [
     ("council_tax", 0.2),          # staging an extract
-    ("resolution_model", 1.0),     # training: the model file half written
     ("resident_crosswalk", 0.3),   # clustering and persistent IDs
     ("golden_residents", 0.3),     # the golden record
 ])
 def test_a_run_killed_during_a_step_is_recovered_and_the_rerun_equals_an_uninterrupted_build(
-        uninterrupted, tmp_path, step, after):
-    env = _council(tmp_path)
+        clean_build, tmp_path, step, after):
+    uninterrupted = clean_build
+    env = synthesise(tmp_path)
     _kill_during(env, tmp_path, step, after)
     with _instance(env) as instance:
         assert any(not r.dagster_run.is_finished for r in instance.get_run_records()), "the kill left no run open"
@@ -95,7 +78,7 @@ def test_a_run_killed_during_a_step_is_recovered_and_the_rerun_equals_an_uninter
 
 
 def test_a_run_waiting_for_a_live_runs_warehouse_slot_says_whose_and_stops_on_sigterm(tmp_path):
-    env = _council(tmp_path)
+    env = synthesise(tmp_path)
     with _instance(env) as instance:
         instance.event_log_storage.set_concurrency_slots("warehouse", 1)
         instance.event_log_storage.claim_concurrency_slot("warehouse", "a-live-run", "golden_residents")

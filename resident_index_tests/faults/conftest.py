@@ -1,0 +1,33 @@
+"""The fault suite's reference: one small synthetic council built from scratch, shared by the tests that
+compare a build with another (determinism, a rerun after kill -9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from resident_index_tests.conftest import cli, project_env
+
+RESIDENTS, SEED = "350", "7"
+
+
+def synthesise(data: Path) -> dict[str, str]:
+    """The reference council's extracts generated into `data`; returns the environment to run it with."""
+    env = project_env(data)
+    synth = cli(env, "synth", "--residents", RESIDENTS, "--seed", SEED)
+    assert synth.returncode == 0, synth.stderr
+    return env
+
+
+def build(data: Path) -> Path:
+    """The reference council generated and built by `resident-index run` (training included), as `make demo` does."""
+    run = cli(synthesise(data), "run")
+    assert run.returncode == 0, run.stdout + run.stderr
+    return data
+
+
+@pytest.fixture(scope="session")
+def clean_build(tmp_path_factory) -> Path:
+    """The data folder of the reference council, built once, never interrupted and never written by a test."""
+    return build(tmp_path_factory.mktemp("clean_build"))
