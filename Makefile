@@ -41,7 +41,7 @@ ui: setup
 
 bench: setup
 	.venv/bin/python bench/bench_synth.py
-	.venv/bin/python bench/bench_febrl.py
+	.venv/bin/python bench/bench_public.py
 	.venv/bin/python bench/bench_resolution.py --residents 3000 --seed 42
 	.venv/bin/python bench/bench_resolution.py --residents 30000
 	.venv/bin/python bench/bench_resolution.py --residents 300000
