@@ -68,6 +68,14 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, *values) -> list[dict]:
     return [dict(zip(cols, r)) for r in result.fetchall()]
 
 
+def display_name(name: str | None, as_written: str | None) -> str | None:
+    """The golden name (upper-case ASCII, what matching compares) and, when its record wrote it in another
+    script, the name as written: "IVAN PETROV (written Иван Петров)"."""
+    if name and as_written and not as_written.isascii():
+        return f"{name} (written {as_written})"
+    return name
+
+
 def show(con: duckdb.DuckDBPyConnection, resident_id: str) -> dict | None:
     golden = _rows(con, "SELECT * FROM golden_residents WHERE resident_id = ?", resident_id)
     if not golden:
@@ -77,6 +85,8 @@ def show(con: duckdb.DuckDBPyConnection, resident_id: str) -> dict | None:
     for attribute in LINEAGE:
         value = _rows(con, f"SELECT {VALUES.get(attribute, attribute)} AS v FROM golden_residents "
                            "WHERE resident_id = ?", resident_id)[0]["v"]
+        if attribute == "name":
+            value = display_name(value, g.get("name_as_written"))
         lineage.append({"attribute": attribute, "value": value, "source": g[f"{attribute}_source"],
                         "record": g[f"{attribute}_record"], "as_of": g[f"{attribute}_as_of"]})
     return {

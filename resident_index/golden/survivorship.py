@@ -91,13 +91,26 @@ residents AS (
     FROM {{records}} c JOIN person_records p USING (source_system, source_record_id)
     GROUP BY c.resident_id
 )
-SELECT residents.resident_id, {", ".join(selects)},
+SELECT residents.resident_id, {", ".join(selects)},{_written_select(loaded)}
        pick_date_of_death.date_of_death IS NOT NULL AS deceased,
        residents.names_used, residents.services, residents.records, inputs.last_seen, inputs.record_hash
 FROM residents
 JOIN inputs USING (resident_id)
-{joins_sql}
+{joins_sql}{_written_join(loaded)}
 ORDER BY residents.resident_id"""
+
+
+def _written_select(loaded: dict) -> str:
+    """The chosen name as its record wrote it (`name_raw`: in its own script, "Иван Петров", where the name
+    columns hold the transliteration matching uses, "IVAN PETROV")."""
+    return "\n       written.name_raw AS name_as_written," if "name" in loaded else ""
+
+
+def _written_join(loaded: dict) -> str:
+    if "name" not in loaded:
+        return ""
+    return ("\nLEFT JOIN person_records written ON written.source_system = pick_name.name_source"
+            " AND written.source_record_id = pick_name.name_record")
 
 
 def build_golden_residents(con: duckdb.DuckDBPyConnection) -> dict:

@@ -7,7 +7,7 @@ import pytest
 
 from resident_index.golden.survivorship import golden_residents_sql
 
-COLUMNS = {"source_system": "VARCHAR", "source_record_id": "VARCHAR", "title": "VARCHAR", "forename": "VARCHAR",
+COLUMNS = {"source_system": "VARCHAR", "source_record_id": "VARCHAR", "name_raw": "VARCHAR", "title": "VARCHAR", "forename": "VARCHAR",
            "middle_names": "VARCHAR", "surname": "VARCHAR", "dob": "DATE", "sex": "VARCHAR", "nhs_number": "VARCHAR",
            "ni_number": "VARCHAR", "uprn": "VARCHAR", "address": "VARCHAR", "postcode": "VARCHAR", "ward": "VARCHAR",
            "polling_district": "VARCHAR", "easting": "DOUBLE", "northing": "DOUBLE", "phone": "VARCHAR",
@@ -74,3 +74,14 @@ def test_names_used_services_and_death_are_kept(warehouse):
     assert g["names_used"] == ["M JONES", "MARGARET JONES", "PEGGY JONES"]
     assert g["services"] == ["blue_badges", "nhs_demographics"]  # council tax account closed
     assert g["records"] == 3
+
+
+def test_a_name_in_another_script_is_matched_as_its_transliteration_and_shown_as_written(warehouse):
+    from resident_index.golden.lookup import display_name
+
+    add(warehouse, "R1", "electoral_register", "e1", name_raw="Иван Петров", forename="IVAN", surname="PETROV")
+    g = golden(warehouse, "R1")
+    assert (g["forename"], g["surname"], g["name_as_written"]) == ("IVAN", "PETROV", "Иван Петров")
+    assert display_name("IVAN PETROV", g["name_as_written"]) == "IVAN PETROV (written Иван Петров)"
+    assert display_name("ZOE SMITH", "Zoë Smith") == "ZOE SMITH (written Zoë Smith)"
+    assert display_name("JOHN SMITH", "SMITH, John") == "JOHN SMITH"
