@@ -16,6 +16,10 @@ from resident_index import settings
 from resident_index.files import private_dir
 
 
+#: `resident-index run`'s exit code when everything was built but an extract was rejected or a landed file
+#: refused: non-zero so a scheduler alerts someone, and not 1 (a failure, something not built)
+BUILT_WITH_WARNINGS = 3
+
 READ_WAIT = ("how long to wait while a run is writing the warehouse, if no read snapshot has been "
              "published yet (default 120)")
 
@@ -33,11 +37,17 @@ def _run(args: argparse.Namespace) -> int:
     from resident_index.pipeline import run_all, summary
 
     started = time.perf_counter()
-    failures = run_all(full_rebuild=args.full_rebuild)
-    print(summary(time.perf_counter() - started))
-    for failure in failures:
+    outcome = run_all(full_rebuild=args.full_rebuild)
+    print(summary(time.perf_counter() - started, outcome))
+    for failure in outcome.failures:
         print(f"FAILED: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    if outcome.failures:
+        return 1
+    if outcome.rejected or outcome.refused:  # built, but someone must look at a file (docs/operations.md)
+        print(f"WARN: built, but {len(outcome.rejected)} extract(s) rejected and {len(outcome.refused)} landed "
+              f"file(s) refused: see above (exit code {BUILT_WITH_WARNINGS})", file=sys.stderr)
+        return BUILT_WITH_WARNINGS
+    return 0
 
 
 def _suggest_suite(args: argparse.Namespace) -> int:

@@ -1,39 +1,59 @@
 """Run the asset graph headless on the project's Dagster instance (what `make demo` does).
 
 Each landed extract date is one run of `ingest_sources` for the sources that have an extract that day
-(oldest first, as the landing sensor would), then `train_resolution_model` if no model has been trained
-yet, then one run each of `build_index`, `build_marts` and `evaluate_against_truth`. Runs are recorded
-on the instance, so `make ui` shows them afterwards.
+(oldest first, as the landing sensor would; each date is first added to the `extract_dates` partitions),
+then `train_resolution_model` if no model has been trained yet, then one run each of `build_index`,
+`build_marts` and `evaluate_against_truth`. Runs are recorded on the instance, so `make ui` shows them
+afterwards. A file that is not an extract is refused by name; an extract its checks reject leaves its source
+on the previous accepted extract, and every later job still runs (the summary says which and why).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 
 import duckdb
 
 from resident_index import settings
 from resident_index.recovery import recover_dead_runs, slot_holders
 from resident_index.resolution.splink_model import MODEL_FILE
-from resident_index.sources.landing import extract_dates
+from resident_index.sources.landing import scan_landing
 from resident_index.sources.spec import load_registry
 
 
-def run_all(full_rebuild: bool = False) -> list[str]:
-    """Materialise everything; returns a line per failed run (empty when all succeeded).
+@dataclass
+class RunOutcome:
+    #: a line per job step that failed: something was not built (exit 1)
+    failures: list[str] = field(default_factory=list)
+    #: a line per extract its checks (or its reader) rejected: the source's previous accepted extract stays in
+    #: use and every later job still runs
+    rejected: list[str] = field(default_factory=list)
+    #: a line per landed file that is not an extract (bad or future date, another name): never staged
+    refused: list[str] = field(default_factory=list)
 
-    full_rebuild rescores every pair of records instead of only new and changed ones.
+
+def run_all(full_rebuild: bool = False) -> RunOutcome:
+    """Materialise everything; says what failed, which extracts were rejected and which files refused.
+
+    full_rebuild rescores every pair of records instead of only new and changed ones. A rejected extract
+    stops nothing: its source goes on with its previous accepted extract and the index and marts are built.
     """
     settings.use_project_dagster_instance()
     import dagster as dg
 
-    from resident_index.defs.partitions import WAREHOUSE_POOL
+    from resident_index.defs.partitions import WAREHOUSE_POOL, add_extract_dates
+    from resident_index.defs.sources.landing_check import file_names_evaluation
     from resident_index.definitions import defs
 
     instance = dg.DagsterInstance.get()
     specs = load_registry()
-    landed = {spec.name: set(extract_dates(spec, settings.landing_dir())) for spec in specs}
-    failures = []
+    scans = {spec.name: scan_landing(spec, settings.landing_dir()) for spec in specs}
+    outcome = RunOutcome(refused=[str(r) for scan in scans.values() for r in scan.refused])
+    for spec in specs:  # the UI shows the refused files on each source's extract_file_names check
+        instance.report_runless_asset_event(file_names_evaluation(spec, scans[spec.name].refused))
+    landed = {name: set(scan.dates) for name, scan in scans.items()}
+    add_extract_dates(instance, set().union(*landed.values()))
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # failures still print in full
     ingest = defs.resolve_job_def("ingest_sources")
     for day in sorted(set().union(*landed.values())):
@@ -42,23 +62,27 @@ def run_all(full_rebuild: bool = False) -> list[str]:
         _wait_for_warehouse(instance, WAREHOUSE_POOL)
         result = ingest.execute_in_process(instance=instance, partition_key=day, asset_selection=keys,
                                            run_config=quiet, raise_on_error=False)
-        failures += [f"ingest {day}: {e.step_key}: {e.event_specific_data.error.message.strip()}"
-                     for e in result.all_events if e.is_step_failure]
+        for event in (e for e in result.all_events if e.is_step_failure):
+            data = event.event_specific_data
+            if data.user_failure_data is not None:  # the source asset refused the extract (dg.Failure)
+                outcome.rejected.append(data.user_failure_data.description)
+            else:
+                outcome.failures.append(f"ingest {day}: {event.step_key}: {data.error.message.strip()}")
     jobs = ["build_index", "build_marts", "evaluate_against_truth"]
     if not (settings.models_dir() / MODEL_FILE).exists():
         jobs.insert(0, "train_resolution_model")  # a fresh council has no model yet
     for job in jobs:
+        if outcome.failures:
+            break
         print(f"running {job}...", flush=True)
         _wait_for_warehouse(instance, WAREHOUSE_POOL)
         run_config = quiet | ({"ops": {"resolution_pairs": {"config": {"full_rebuild": True}}}}
                               if job == "build_index" and full_rebuild else {})
         result = defs.resolve_job_def(job).execute_in_process(instance=instance, run_config=run_config,
                                                               raise_on_error=False)
-        failures += [f"{job}: {e.step_key}: {e.event_specific_data.error.message.strip()}"
-                     for e in result.all_events if e.is_step_failure]
-        if failures:
-            break
-    return failures
+        outcome.failures += [f"{job}: {e.step_key}: {e.event_specific_data.error.message.strip()}"
+                             for e in result.all_events if e.is_step_failure]
+    return outcome
 
 
 def _wait_for_warehouse(instance, pool: str) -> None:
@@ -82,9 +106,18 @@ def _wait_for_warehouse(instance, pool: str) -> None:
         waited += 1
 
 
-def summary(seconds: float) -> str:
-    """A short account of what was built and where to look (only what this run got as far as)."""
+def summary(seconds: float, outcome: RunOutcome | None = None) -> str:
+    """A short account of what was built and where to look (only what this run got as far as), and, first,
+    the extracts this run rejected and the landed files it refused."""
     lines = [f"Resident Index built in {seconds:.0f}s", ""]
+    outcome = outcome or RunOutcome()
+    if outcome.rejected:
+        lines.append(f"WARN: {_count(outcome.rejected, 'extract')} rejected; each source goes on with its previous "
+                     "accepted extract:")
+        lines += [f"  {line}" for line in outcome.rejected] + [""]
+    if outcome.refused:
+        lines.append(f"WARN: {_count(outcome.refused, 'landed file')} not an extract, so not staged:")
+        lines += [f"  {line}" for line in outcome.refused] + [""]
     if not settings.warehouse_path().exists():
         return "\n".join(lines + ["nothing was built: no warehouse yet"])
     con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
@@ -116,6 +149,10 @@ def summary(seconds: float) -> str:
     lines += [f"warehouse: {settings.warehouse_path()}",
               "explore: `make ui`, then open http://127.0.0.1:3000 (Assets, by group)"]
     return "\n".join(lines)
+
+
+def _count(items: list, noun: str) -> str:
+    return f"{len(items)} {noun}{'s' if len(items) != 1 else ''} {'were' if len(items) != 1 else 'was'}"
 
 
 def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:

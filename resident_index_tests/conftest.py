@@ -12,6 +12,9 @@ import duckdb
 import pytest
 import yaml
 
+# imported when the tests are collected, so the definitions hold the bundled registry's sources: imported first
+# inside a test, under its RESIDENT_INDEX_SOURCES_DIR, the module would build that test's sources instead
+from resident_index.defs.sources.assets import build_source_asset
 from resident_index.sources.spec import BUNDLED_REGISTRY, SourceSpec, load_spec
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -50,6 +53,23 @@ def write_library_source(registry: Path, landing: Path, day: str = "2026-11-01",
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{day}.csv").write_bytes((header + "".join(LIBRARY_ROWS if rows is None else rows)).encode(encoding))
     return load_spec(registry / "library_members.yaml")
+
+
+def materialize_extract(spec: SourceSpec, database: Path, day: str = "2026-11-01", instance=None):
+    """Stage one extract of `spec` through its Dagster asset (its date added to the extract_dates partitions
+    first, as the landing sensor and `resident-index run` do); on a test instance unless one is given."""
+    import contextlib
+
+    import dagster as dg
+    from dagster_duckdb import DuckDBResource
+
+    from resident_index.defs.partitions import add_extract_dates
+
+    with contextlib.ExitStack() as stack:
+        instance = instance or stack.enter_context(dg.instance_for_test())
+        add_extract_dates(instance, [day])
+        return dg.materialize([build_source_asset(spec)], partition_key=day, instance=instance, raise_on_error=False,
+                              resources={"warehouse": DuckDBResource(database=str(database))})
 
 
 @pytest.fixture

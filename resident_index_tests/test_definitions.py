@@ -9,12 +9,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
-from resident_index.defs.sources.assets import build_source_asset
 from resident_index.defs.sources.sensors import landing_sensor
 from resident_index.sources.spec import load_registry
-from resident_index_tests.conftest import LIBRARY_ROWS, write_library_source
+from resident_index_tests.conftest import LIBRARY_ROWS, materialize_extract, write_library_source
 
 SNAPSHOT = Path(__file__).with_name("snapshots") / "asset_graph.json"
 
@@ -85,23 +83,26 @@ def test_landing_sensor_requests_one_run_per_new_or_changed_extract(tmp_path, mo
     monkeypatch.setenv("RESIDENT_INDEX_SOURCES_DIR", str(registry))
     monkeypatch.setenv("RESIDENT_INDEX_DATA_DIR", str(data))
     with dg.instance_for_test() as instance:
-        requests = list(landing_sensor(dg.build_sensor_context(instance=instance)))
+        context = dg.build_sensor_context(instance=instance)
+        first = landing_sensor(context)
+        requests = first.run_requests
         assert [(r.partition_key, r.asset_selection) for r in requests] == [
             ("2026-11-01", [dg.AssetKey("library_members")]), ("2026-11-02", [dg.AssetKey("library_members")])]
+        [add] = first.dynamic_partitions_requests  # each landed date becomes a partition in the same tick
+        assert (add.partitions_def_name, add.partition_keys) == ("extract_dates", ["2026-11-01", "2026-11-02"])
+        instance.add_dynamic_partitions("extract_dates", add.partition_keys)
+        context.update_cursor(first.cursor)
+        assert landing_sensor(context).run_requests == []  # nothing changed: nothing staged twice
         path = spec.landing.extract_path(data / "landing", "2026-11-02")
         path.write_text(path.read_text() + LIBRARY_ROWS[0].replace("L001", "L099"))
-        again = list(landing_sensor(dg.build_sensor_context(instance=instance)))
-        changed = {r.partition_key for r in again} & {r.partition_key for r in requests}
-        assert [r.run_key for r in again if r.partition_key == "2026-11-01"] == [requests[0].run_key]
-        assert {r.run_key for r in again if r.partition_key == "2026-11-02"} != {requests[1].run_key}
-        assert changed == {"2026-11-01", "2026-11-02"}
+        again = landing_sensor(context).run_requests
+        assert [r.partition_key for r in again] == ["2026-11-02"]
+        assert again[0].run_key != requests[1].run_key
 
 
 def _materialise(spec, tmp_path, day="2026-11-01"):
     db = tmp_path / "warehouse.duckdb"
-    result = dg.materialize([build_source_asset(spec)], partition_key=day, raise_on_error=False,
-                            resources={"warehouse": DuckDBResource(database=str(db))})
-    return result, db
+    return materialize_extract(spec, db, day), db
 
 
 def test_duplicate_record_ids_fail_a_blocking_check_and_the_extract_is_not_accepted(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ it is no part of the daily builds).
 
 import dagster as dg
 
-from resident_index.defs.partitions import daily_extracts
+from resident_index.defs.partitions import extract_dates
 
 SOURCES = dg.AssetSelection.groups("sources")
 
@@ -21,7 +21,7 @@ SOURCES = dg.AssetSelection.groups("sources")
 SERIAL = dg.in_process_executor
 
 ingest_sources = dg.define_asset_job(
-    "ingest_sources", executor_def=SERIAL, selection=SOURCES, partitions_def=daily_extracts,
+    "ingest_sources", executor_def=SERIAL, selection=SOURCES, partitions_def=extract_dates,
     description="Stage one day's extracts of every source system (one partition).",
 )
 

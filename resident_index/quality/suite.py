@@ -5,7 +5,10 @@ is an ERROR (blocks downstream assets) or a WARN. A source without a suite file 
 below, so a new YAML has its checks from the start; `resident-index suggest-suite` writes it to a file.
 GX is imported only when a suite runs: loading the Dagster definitions stays fast.
 A uniqueness check that fails names the repeated record ids and the rows of the file that hold them
-(`duplicates`: up to DUPLICATE_EXAMPLES of them), so an engineer can find them without a query.
+(`duplicates`: up to DUPLICATE_EXAMPLES of them), so an engineer can find them without a query. Any other
+failed expectation says in plain words which field, the observed rate, the threshold and the first
+EXAMPLE_ROWS rows that fail it, by row of the file and record id only (no value: it may be personal data):
+`CheckOutcome.explanation`, the check's description in the UI and the extract's rejection message.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from resident_index.sources.spec import SourceSpec
 
 #: how many repeated values a failed uniqueness check lists
 DUPLICATE_EXAMPLES = 20
+#: how many failing rows a failed expectation names (row of the file and record id)
+EXAMPLE_ROWS = 5
 
 
 def _exp(type_: str, check: str, severity: str, description: str, **kwargs) -> dict:
@@ -29,13 +34,15 @@ def _exp(type_: str, check: str, severity: str, description: str, **kwargs) -> d
 
 
 def default_suite(spec: SourceSpec) -> dict:
-    """The starting suite for a source: required fields filled, unique ids, validity rates, volume."""
+    """The starting suite for a source: the YAML's `required_fields` filled (ERROR; every other field is
+    optional and never blocks), unique ids, validity rates, volume."""
     mapped = set(spec.columns)
     exps = [_exp("expect_column_values_to_be_unique", "unique_record_ids", "ERROR",
                  "Each record id appears once in the extract.", column="source_record_id")]
-    required = ["surname"] + (["address"] if "address" in mapped else [])
+    rate = spec.checks.min_required_rate
     exps += [_exp("expect_column_values_to_not_be_null", "required_fields", "ERROR",
-                  f"Every record has a {c}.", column=c, mostly=0.99) for c in required]
+                  f"At least {rate:.0%} of records give a {c} (required_fields in the source's YAML).",
+                  column=c, mostly=rate) for c in spec.required_fields]
     exps.append(_exp("expect_column_values_to_be_in_set", "valid_postcode_rate", "WARN",
                      "At least 90% of postcodes given have a valid UK format.",
                      column="postcode_valid", value_set=[True], mostly=0.9))
@@ -78,6 +85,8 @@ class CheckOutcome:
     severity: str
     passed: bool
     metadata: dict = field(default_factory=dict)
+    #: what failed, in plain words (field, observed rate, threshold, example rows); empty when it passed
+    explanation: str = ""
 
 
 def suite_columns(suite: dict) -> set[str] | None:
@@ -101,8 +110,8 @@ def validation_frame(staged: pl.DataFrame, suite: dict) -> pd.DataFrame:
     given = ~pl.col("dob_flag").is_in(["missing", "not_held"])
     frame = staged.with_columns(dob_given_valid=pl.when(given).then(pl.col("dob_flag") == "ok"))
     wanted = suite_columns(suite)
-    if wanted is not None:
-        frame = frame.select([c for c in frame.columns if c in wanted])
+    if wanted is not None:  # the record id too: a failed expectation names its example rows by it
+        frame = frame.select([c for c in frame.columns if c in wanted | {"source_record_id"}])
     return frame.to_pandas().set_axis(pd.Index(staged["row_number"].to_list(), name="row_number"))
 
 
@@ -143,8 +152,66 @@ def run_suite(suite: dict, frame: pd.DataFrame, parameters: dict) -> list[CheckO
                    if k in ("element_count", "unexpected_count", "unexpected_percent", "missing_count", "observed_value")}
         column = cfg.kwargs.get("column")
         label = f"{cfg.type}({column})" if column else cfg.type
-        outcome.metadata[label] = {"success": bool(r.success), **figures,
-                                   **{k: cfg.kwargs[k] for k in ("mostly", "min_value", "max_value") if k in cfg.kwargs}}
-        if cfg.type == "expect_column_values_to_be_unique" and not r.success and column in frame.columns:
-            outcome.metadata[f"duplicates({column})"] = duplicates(frame, column)
+        entry = {"success": bool(r.success), **figures,
+                 **{k: cfg.kwargs[k] for k in ("mostly", "min_value", "max_value") if k in cfg.kwargs}}
+        outcome.metadata[label] = entry
+        if r.success:
+            continue
+        if cfg.type == "expect_column_values_to_be_unique" and column in frame.columns:
+            outcome.metadata[f"duplicates({column})"] = repeated = duplicates(frame, column)
+            found = _unique_failure(column, repeated)
+        else:
+            found = _failure(cfg.type, column, r.result, cfg.kwargs, _example_rows(frame, r.result))
+        entry |= {k: found[k] for k in ("observed_rate", "threshold", "example_rows") if k in found}
+        outcome.explanation = "; ".join(filter(None, [outcome.explanation, found["text"]]))
     return list(by_check.values())
+
+
+def _example_rows(frame: pd.DataFrame, result: dict) -> dict[str, str | None]:
+    """row of the file -> record id, for the first EXAMPLE_ROWS rows GX found failing (values left out)."""
+    rows = [int(i["row_number"]) if isinstance(i, dict) else int(i)
+            for i in (result.get("partial_unexpected_index_list") or [])[:EXAMPLE_ROWS]]
+    ids = frame["source_record_id"] if "source_record_id" in frame.columns else None
+    return {str(row): (None if ids is None else str(ids.loc[row])) for row in rows}
+
+
+def _rows_text(examples: dict[str, str | None]) -> str:
+    if not examples:
+        return ""
+    return "; e.g. " + ", ".join(f"row {row}" + (f" (id {rid})" if rid is not None else "")
+                                 for row, rid in examples.items())
+
+
+#: how a failed column expectation reads: "<column>: <phrase> <observed> of the <n> records ..."
+_PHRASES = {
+    "expect_column_values_to_not_be_null": "given on",
+    "expect_column_values_to_be_in_set": "in the expected set on",
+}
+
+
+def _failure(type_: str, column: str | None, result: dict, kwargs: dict, examples: dict) -> dict:
+    """A failed expectation in plain words, with its figures: field, observed rate, threshold, example rows."""
+    if type_ == "expect_table_row_count_to_be_between":
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        bounds = " and ".join(str(b) for b in (low, high) if b is not None)
+        return {"text": f"{result.get('observed_value')} rows, expected between {bounds}",
+                "observed_rate": result.get("observed_value")}
+    if column is None or "unexpected_percent" not in result:
+        return {"text": f"{type_}{f'({column})' if column else ''} failed: "
+                        f"{ {k: v for k, v in result.items() if not k.startswith('partial')} }"}
+    observed = round(1 - (result["unexpected_percent"] or 0) / 100, 5)
+    threshold = kwargs.get("mostly", 1.0)
+    judged = result.get("element_count", 0) - result.get("missing_count", 0)
+    among = f"the {judged:,} records that give one" if result.get("missing_count") else f"{judged:,} records"
+    text = (f"{column}: {_PHRASES.get(type_, f'passing {type_} on')} {observed:.1%} of {among} "
+            f"({result.get('unexpected_count', 0):,} not), at least {threshold:.0%} required{_rows_text(examples)}")
+    return {"text": text, "observed_rate": observed, "threshold": threshold, "example_rows": examples}
+
+
+def _unique_failure(column: str, repeated: dict) -> dict:
+    examples = repeated[f"first_{DUPLICATE_EXAMPLES}"]
+    shown = list(examples.items())[:EXAMPLE_ROWS] if isinstance(examples, dict) else []
+    where = ", ".join(f"{value} in rows {', '.join(map(str, rows))}" for value, rows in shown)
+    return {"text": f"{column}: {repeated['values_repeated']:,} repeated (each must appear once)"
+                    + (f"; e.g. {where}" if where else ""),
+            "observed_rate": repeated["values_repeated"], "threshold": 0}

@@ -25,8 +25,9 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -46,6 +47,7 @@ _JSON_STRING = rf'"(?:[^"\\\x00-\x1f\x85\u2028\u2029]|\\["\\/bfnrt]|{_JSON_ESCAP
 #: the file to the careful reader
 _KEY_SAMPLE_BYTES = 1 << 20
 _EXTRACT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.")
+_DATE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUL = "\0"
 _NUL_REASON = "contains a NUL byte (0x00)"
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -114,13 +116,72 @@ class LandedExtract:
         return self.frame.height + len(self.quarantined)
 
 
-def extract_dates(spec: SourceSpec, landing_dir: Path) -> list[str]:
-    """The dates (YYYY-MM-DD) of every extract of this source that has landed, oldest first."""
+@dataclass(frozen=True)
+class RefusedFile:
+    """A file in a source's landing folder that is not an extract it can stage, and why."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class LandingScan:
+    dates: list[str]  # YYYY-MM-DD of every extract that can be staged, oldest first
+    refused: list[RefusedFile]
+
+
+def london_today() -> date:
+    """Today where the council is: an extract dated after this is refused."""
+    return datetime.now(ZoneInfo("Europe/London")).date()
+
+
+def scan_landing(spec: SourceSpec, landing_dir: Path, today: date | None = None) -> LandingScan:
+    """Every file in the source's landing folder, sorted into extracts to stage and files refused.
+
+    An extract is named <YYYY-MM-DD>.<extension> with a real date no later than today (Europe/London). Any
+    other file (`latest.csv`, `2026-02-30.csv`, `2099-01-01.csv`, `notes.txt`) is refused with a reason that
+    names it; hidden files (a name starting with '.', as upload tools write while copying) are passed over.
+    """
     folder = landing_dir / spec.landing.folder
     if not folder.is_dir():
-        return []
-    found = (_EXTRACT_NAME.match(p.name) for p in folder.glob(f"*.{spec.landing.extension}"))
-    return sorted(m.group(1) for m in found if m)
+        return LandingScan([], [])
+    today = today or london_today()
+    suffix = f".{spec.landing.extension}"
+    named = f"extracts of {spec.name} are named <YYYY-MM-DD>{suffix}, the date of the extract (e.g. {today}{suffix})"
+    dates, refused = [], []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        stem = path.name[:-len(suffix)] if path.name.endswith(suffix) else None
+        if stem is None or not _DATE_NAME.fullmatch(stem):
+            refused.append(RefusedFile(path, f"not staged: the name is not an extract date; {named}"))
+            continue
+        try:
+            day = date.fromisoformat(stem)
+        except ValueError:
+            refused.append(RefusedFile(path, f"not staged: {stem} is not a real date; {named}"))
+            continue
+        if day > today:
+            refused.append(RefusedFile(path, f"not staged: dated {day}, after today ({today}, Europe/London); an "
+                                             "extract cannot come from the future: check the date in its name"))
+            continue
+        dates.append(stem)
+    return LandingScan(dates, refused)
+
+
+def extract_dates(spec: SourceSpec, landing_dir: Path) -> list[str]:
+    """The dates (YYYY-MM-DD) of every extract of this source that has landed and can be staged, oldest first."""
+    return scan_landing(spec, landing_dir).dates
+
+
+def file_fingerprint(path: Path) -> str:
+    """`<size>:<modification time in ns>`: changes whenever the file is replaced or rewritten. The landing
+    sensor compares it with the one recorded when the file was staged, without reading the file."""
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def file_sha256(path: Path) -> str:

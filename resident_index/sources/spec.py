@@ -67,6 +67,8 @@ class CheckThresholds(BaseModel):
 
     max_row_count_change: float = 0.2  # relative change in rows against the previous extract
     max_quarantine_rate: float = 0.01  # share of landed rows that could not be staged
+    #: share of an extract's records that must give each of the source's `required_fields`
+    min_required_rate: float = Field(default=0.99, ge=0, le=1)
 
 
 class MatchingHints(BaseModel):
@@ -107,6 +109,10 @@ class SourceSpec(BaseModel):
     name_order: Literal["forename_first", "surname_first"] = "forename_first"
     #: source columns that must be present in every extract; a missing one rejects the whole extract
     required_columns: list[str] = Field(default_factory=list)
+    #: canonical fields every record must give: an extract where fewer than `checks.min_required_rate` of the
+    #: records give one is rejected (ERROR) and the previous accepted extract stays in use. Every other
+    #: mapped field is optional: however often it is empty, it never blocks an extract.
+    required_fields: list[str] = Field(default_factory=lambda: ["surname"])
     #: the kind of event each record is on a resident's timeline (claim, registration, contact...)
     event_type: str = "record"
     checks: CheckThresholds = Field(default_factory=CheckThresholds)
@@ -129,6 +135,17 @@ class SourceSpec(BaseModel):
         for field in DATE_FIELDS:
             if field in self.columns and not self.date_formats.get(field):
                 raise ValueError(f"column '{field}' is mapped but date_formats['{field}'] is missing")
+        return self
+
+    @model_validator(mode="after")
+    def _required_fields_are_mapped(self) -> SourceSpec:
+        for field in self.required_fields:
+            if field not in CANONICAL_FIELDS:
+                raise ValueError(f"required_fields: '{field}' is not a canonical field; expected some of "
+                                 f"{list(CANONICAL_FIELDS)}")
+            if field not in self.columns and not (field in NAME_FIELDS and "full_name" in self.columns):
+                raise ValueError(f"required_fields: '{field}' is not mapped in `columns`, so no record could "
+                                 "give it; map it or take it out of required_fields")
         return self
 
     def source_columns(self) -> list[str]:

@@ -212,9 +212,31 @@ def _write(con: duckdb.DuckDBPyConnection, result: StagingResult, sha: str | Non
         con.unregister("_quarantine")
 
 
-def mark_accepted(con: duckdb.DuckDBPyConnection, source: str, extract_date: date, accepted: bool) -> None:
-    con.execute("UPDATE landing_log SET accepted = ? WHERE source_system = ? AND extract_date = ?",
-                [accepted, source, extract_date])
+def mark_accepted(con: duckdb.DuckDBPyConnection, source: str, extract_date: date, accepted: bool,
+                  message: str | None = None) -> None:
+    """Record the checks' verdict on a staged extract; `message` says why it was rejected (None if accepted)."""
+    con.execute("UPDATE landing_log SET accepted = ?, message = ? WHERE source_system = ? AND extract_date = ?",
+                [accepted, message, source, extract_date])
+
+
+def latest_accepted(con: duckdb.DuckDBPyConnection, source: str, other_than: date | None = None) -> date | None:
+    """The source's latest accepted extract (other than `other_than`): the one staged_records holds its
+    current records from."""
+    return con.execute("""SELECT max(extract_date) FROM landing_log
+                          WHERE source_system = ? AND accepted AND extract_date IS DISTINCT FROM ?""",
+                       [source, other_than]).fetchone()[0]
+
+
+def rejected_extracts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, date, str, date | None]]:
+    """Extracts rejected after their source's latest accepted one (so the index runs on an older extract):
+    (source, extract date, why, the extract in use instead or None), by source and date."""
+    return con.execute("""
+        WITH in_use AS (SELECT source_system, max(extract_date) FILTER (accepted) AS in_use
+                        FROM landing_log GROUP BY 1)
+        SELECT l.source_system, l.extract_date, coalesce(l.message, 'rejected'), u.in_use
+        FROM landing_log l JOIN in_use u USING (source_system)
+        WHERE NOT coalesce(l.accepted, false) AND (u.in_use IS NULL OR l.extract_date > u.in_use)
+        ORDER BY 1, 2""").fetchall()
 
 
 def build_staged_records(con: duckdb.DuckDBPyConnection, sources: list[SourceSpec]) -> None:

@@ -242,10 +242,8 @@ def test_the_duplicate_id_check_names_the_ids_and_their_rows(tmp_path, con):
 def test_a_missing_mapped_optional_column_warns_on_the_source_asset(tmp_path, monkeypatch):
     import dagster as dg
     import duckdb
-    from dagster_duckdb import DuckDBResource
 
-    from resident_index.defs.sources.assets import build_source_asset
-    from resident_index_tests.conftest import LIBRARY_HEADER, LIBRARY_ROWS, write_library_source
+    from resident_index_tests.conftest import LIBRARY_HEADER, LIBRARY_ROWS, materialize_extract, write_library_source
 
     data = tmp_path / "data"
     monkeypatch.setenv("RESIDENT_INDEX_DATA_DIR", str(data))
@@ -253,8 +251,7 @@ def test_a_missing_mapped_optional_column_warns_on_the_source_asset(tmp_path, mo
     rows = [r.split(",") for r in LIBRARY_ROWS]
     rows = [",".join(r[:5] + r[6:7] + r[8:]) for r in rows]
     spec = write_library_source(tmp_path / "registry", data / "landing", header=header, rows=rows)
-    result = dg.materialize([build_source_asset(spec)], partition_key="2026-11-01", raise_on_error=False,
-                            resources={"warehouse": DuckDBResource(database=str(tmp_path / "w.duckdb"))})
+    result = materialize_extract(spec, tmp_path / "w.duckdb")
     assert result.success  # a WARN: the extract is still accepted
     check = {e.check_name: e for e in result.get_asset_check_evaluations()}["mapped_columns_present"]
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN

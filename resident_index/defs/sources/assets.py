@@ -1,9 +1,11 @@
 """One software-defined asset per council system, made from the registry's YAML files.
 
-Each asset stages one daily extract (its partition) into `staging.<system>`, then judges it: the
-source's Great Expectations suite plus three built-in checks (rows reconcile and quarantine rate, ERROR;
-mapped columns present, WARN). An ERROR check that fails blocks downstream assets, and the extract is not
-marked accepted.
+Each asset stages one extract (its partition: the extract's date) into `staging.<system>`, then judges it:
+the source's Great Expectations suite plus the built-in checks (rows reconcile and quarantine rate, ERROR;
+mapped columns present and extract file names, WARN). An extract that fails an ERROR check is rejected: it is
+not marked accepted, so the index goes on using the source's previous accepted extract, and the step fails
+with one message naming each failed check's field, observed rate, threshold and example rows (record ids
+only), also kept in `landing_log.message` for the run summary and `staged_records`.
 """
 
 from datetime import date
@@ -11,12 +13,16 @@ from datetime import date
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from resident_index.defs.partitions import WAREHOUSE_POOL, daily_extracts
+from resident_index.defs.partitions import WAREHOUSE_POOL, extract_dates
+from resident_index.defs.sources import landing_check
+from resident_index.defs.sources.landing_check import file_names_result
 from resident_index.quality.profile import profile_markdown
-from resident_index.quality.suite import load_suite, run_suite, suite_checks, validation_frame
+from resident_index.quality.suite import (EXAMPLE_ROWS, CheckOutcome, load_suite, run_suite, suite_checks,
+                                          validation_frame)
 from resident_index.settings import landing_dir
+from resident_index.sources.landing import file_fingerprint, scan_landing
 from resident_index.sources.spec import SourceSpec, load_registry
-from resident_index.sources.staging import mark_accepted, previous_extract, stage_extract
+from resident_index.sources.staging import latest_accepted, mark_accepted, previous_extract, stage_extract
 from resident_index.standardise.schema import CANONICAL_SCHEMA
 
 BUILTIN_CHECKS = {  # name -> (severity, description)
@@ -35,7 +41,8 @@ def _check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
     checks = dict(BUILTIN_CHECKS)
     checks |= {name: (c["severity"], " ".join(c["descriptions"])) for name, c in suite_checks(load_suite(spec)).items()}
     return [dg.AssetCheckSpec(name, asset=spec.name, description=f"[{sev}] {desc}", blocking=sev == "ERROR")
-            for name, (sev, desc) in checks.items()]
+            for name, (sev, desc) in checks.items()] + [
+        dg.AssetCheckSpec(landing_check.CHECK_NAME, asset=spec.name, description=landing_check.DESCRIPTION)]
 
 
 def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
@@ -43,7 +50,7 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         name=spec.name,
         group_name="sources",
         description=f"{spec.title}: {spec.description}",
-        partitions_def=daily_extracts,
+        partitions_def=extract_dates,
         kinds={"duckdb", spec.landing.format},
         pool=WAREHOUSE_POOL,
         check_specs=_check_specs(spec),
@@ -62,22 +69,33 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     def _source(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         day = date.fromisoformat(context.partition_key)
         path = spec.landing.extract_path(landing_dir(), day)
+        fingerprint = file_fingerprint(path) if path.exists() else "missing"
         # dagster-duckdb leaves a connection open if the block raises: fail only after it has closed
         with warehouse.get_connection() as con:
             result = stage_extract(con, spec, day, path)
+            in_use = latest_accepted(con, spec.name, day)
             if result.error is None:
                 prev = previous_extract(con, spec.name, day)
                 outcomes = list(_builtin_checks(con, spec, day, result)) + _suite_checks(spec, result, prev)
-                mark_accepted(con, spec.name, day,
-                              all(o.passed or o.severity != dg.AssetCheckSeverity.ERROR for o in outcomes))
+                failed = [o for o in outcomes if not o.passed and o.severity == "ERROR"]
+                rejection = _rejection(spec, day, failed, in_use) if failed else None
+                mark_accepted(con, spec.name, day, not failed, rejection)
         counts = {"rows_landed": result.rows_landed, "rows_staged": result.rows_staged,
                   "rows_quarantined": len(result.quarantined)}
         if result.error is not None:
-            raise dg.Failure(description=str(result.error), metadata={**counts, "file": str(path)})
+            # no materialization (nothing was staged), but the file is recorded as judged: the landing sensor
+            # does not stage it again until it changes
+            yield dg.AssetObservation(asset_key=spec.name, partition=context.partition_key,
+                                      metadata={**counts, "file": str(path), "file_fingerprint": fingerprint,
+                                                "rejected": str(result.error)})
+            raise dg.Failure(description=f"{spec.name} extract {day} rejected: {result.error}. {_kept(in_use)}.",
+                             metadata={**counts, "file": str(path)})
         yield dg.MaterializeResult(metadata={
             **counts,
             "dagster/row_count": result.rows_staged,
             "file": str(path),
+            "file_fingerprint": fingerprint,
+            "accepted": rejection is None,
             "previous_extract": str(prev[0]) if prev else "none",
             "previous_rows": prev[1] if prev else 0,
             "quarantine_reasons": dg.MetadataValue.md(_reasons(result.quarantined)),
@@ -85,9 +103,29 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             "profile": dg.MetadataValue.md(profile_markdown(result.records)),
         })
         for o in outcomes:
-            yield o
+            yield _check_result(o)
+        yield file_names_result(scan_landing(spec, landing_dir()).refused)
+        if rejection is not None:
+            context.log.warning(rejection)
+            # raised here, after every check has reported, in place of Dagster's own "1 blocking asset check
+            # failed" (which names no field, rate or threshold)
+            raise dg.Failure(description=rejection, metadata={
+                **counts, "file": str(path),
+                "failed_checks": dg.MetadataValue.json({o.name: o.explanation for o in failed})})
 
     return _source
+
+
+def _rejection(spec: SourceSpec, day: date, failed: list[CheckOutcome], in_use: date | None) -> str:
+    """Why an extract was rejected, in one message: each failed ERROR check with its field, observed rate,
+    threshold and example rows, and which extract the index goes on using."""
+    checks = "; ".join(f"{o.name}: {o.explanation}" for o in failed)
+    return f"{spec.name} extract {day} rejected by {checks}. {_kept(in_use)}."
+
+
+def _kept(in_use: date | None) -> str:
+    return (f"The {in_use} extract stays in use" if in_use is not None
+            else "The source has no accepted extract yet, so the index holds none of its records")
 
 
 def _reasons(quarantined) -> str:
@@ -106,35 +144,45 @@ def _builtin_checks(con, spec: SourceSpec, day: date, result):
         f"""SELECT (SELECT count(*) FROM staging.{spec.name} WHERE extract_date = $day),
                    (SELECT count(*) FROM quarantine WHERE source_system = $src AND extract_date = $day)""",
         {"day": day, "src": spec.name}).fetchone()
-    yield _check_result("rows_reconcile", "ERROR", staged + quarantined == result.rows_landed,
-                   {"landed": result.rows_landed, "staged": staged, "quarantined": quarantined})
-    rate = quarantined / result.rows_landed if result.rows_landed else 0.0
-    yield _check_result("quarantine_rate", "ERROR", rate <= spec.checks.max_quarantine_rate,
-                   {"quarantine_rate": round(rate, 5), "max_quarantine_rate": spec.checks.max_quarantine_rate})
+    landed = result.rows_landed
+    yield CheckOutcome("rows_reconcile", "ERROR", staged + quarantined == landed,
+                       {"landed": landed, "staged": staged, "quarantined": quarantined},
+                       explanation=f"{landed:,} rows landed but {staged:,} staged + {quarantined:,} quarantined")
+    rate = quarantined / landed if landed else 0.0
+    examples = ", ".join(f"row {q.row_number} ({q.column + ': ' if q.column else ''}{q.reason})"
+                         for q in result.quarantined[:EXAMPLE_ROWS])
+    yield CheckOutcome("quarantine_rate", "ERROR", rate <= spec.checks.max_quarantine_rate,
+                       {"quarantine_rate": round(rate, 5), "max_quarantine_rate": spec.checks.max_quarantine_rate},
+                       explanation=f"{rate:.1%} of {landed:,} rows quarantined ({quarantined:,}), at most "
+                                   f"{spec.checks.max_quarantine_rate:.1%} allowed (checks.max_quarantine_rate)"
+                                   + (f"; e.g. {examples}" if examples else ""))
     yield mapped_columns_check(result.missing_columns)
 
 
-def mapped_columns_check(missing: dict[str, list[str]]) -> dg.AssetCheckResult:
+def mapped_columns_check(missing: dict[str, list[str]]) -> CheckOutcome:
     """WARN when a mapped (optional) column is missing from the extract: its fields are null on every record.
     (A missing required column rejects the extract before any check runs.)"""
-    return _check_result("mapped_columns_present", "WARN", not missing,
-                         {"missing_columns": len(missing), "fields_left_empty": missing})
+    return CheckOutcome("mapped_columns_present", "WARN", not missing,
+                        {"missing_columns": len(missing), "fields_left_empty": missing},
+                        explanation="; ".join(f"column '{c}' missing: {', '.join(f)} empty on every record"
+                                              for c, f in missing.items()))
 
 
-def _suite_checks(spec: SourceSpec, result, prev) -> list:
+def _suite_checks(spec: SourceSpec, result, prev) -> list[CheckOutcome]:
     change = spec.checks.max_row_count_change
     params = ({"min_rows": int(prev[1] * (1 - change)), "max_rows": int(prev[1] * (1 + change)) + 1}
               if prev else {"min_rows": 1, "max_rows": None})
     suite = load_suite(spec)
     frame = validation_frame(result.records, suite)
-    return [_check_result(o.name, o.severity, o.passed, o.metadata) for o in run_suite(suite, frame, params)]
+    return run_suite(suite, frame, params)
 
 
-def _check_result(name: str, severity: str, passed: bool, metadata: dict) -> dg.AssetCheckResult:
+def _check_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
-        check_name=name, passed=passed,
-        severity=dg.AssetCheckSeverity.ERROR if severity == "ERROR" else dg.AssetCheckSeverity.WARN,
-        metadata={k: dg.MetadataValue.json(v) if isinstance(v, dict) else v for k, v in metadata.items()},
+        check_name=outcome.name, passed=outcome.passed,
+        severity=dg.AssetCheckSeverity.ERROR if outcome.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+        description=None if outcome.passed else outcome.explanation or None,
+        metadata={k: dg.MetadataValue.json(v) if isinstance(v, dict) else v for k, v in outcome.metadata.items()},
     )
 
 

@@ -14,7 +14,7 @@ from resident_index.addresses.match import match_new_addresses
 from resident_index.defs.metadata import md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.sources.spec import load_registry
-from resident_index.sources.staging import build_staged_records
+from resident_index.sources.staging import build_staged_records, rejected_extracts
 from resident_index.standardise.person_records import build_person_records
 
 SPECS = load_registry()
@@ -22,15 +22,24 @@ SPECS = load_registry()
 
 @dg.asset(group_name="standardise", kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[spec.name for spec in SPECS],
           metadata={"dagster/table_name": "staged_records"})
-def staged_records(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def staged_records(context, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Latest version of every record in an accepted extract (no ERROR check failed), all sources, with
-    first_seen, last_seen and is_current."""
+    first_seen, last_seen and is_current. A source whose latest extract was rejected goes on with its previous
+    accepted one: `rejected_extracts` says which, by which check and why."""
     with warehouse.get_connection() as con:
         build_staged_records(con, SPECS)
         rows = con.execute("""SELECT source_system, max(last_seen)::VARCHAR, count(*), count(*) FILTER (is_current)
                               FROM staged_records GROUP BY 1 ORDER BY 1""").fetchall()
-    return dg.MaterializeResult(metadata={"dagster/row_count": sum(r[2] for r in rows), "sources_included": len(rows),
-                                          "by_source": md_table(["source", "latest extract", "records", "current"], rows)})
+        rejected = rejected_extracts(con)
+    for source, day, message, _ in rejected:  # a rejected extract stops nothing, but is said on every build
+        context.log.warning(f"{source} {day}: {message}")
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": sum(r[2] for r in rows), "sources_included": len(rows),
+        "by_source": md_table(["source", "latest extract", "records", "current"], rows),
+        "extracts_rejected": len(rejected),
+        "rejected_extracts": md_table(["source", "rejected extract", "in use instead", "why"],
+                                      [(s, str(d), str(u or "none"), m) for s, d, m, u in rejected], max_chars=800)
+        if rejected else dg.MetadataValue.md("No source's latest extract was rejected.")})
 
 
 @dg.asset(group_name="standardise", kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[staged_records, "llpg"],
