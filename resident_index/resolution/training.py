@@ -11,6 +11,7 @@ threads finish, so the last bits of every m value, and every score after them, m
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import duckdb
 from resident_index.charts import save_chart
 from resident_index.files import replaced_atomically
 from resident_index.resolution.linker import linker
+from resident_index.resolution import health, prior
 from resident_index.resolution.splink_model import MODEL_FILE, OPTIONAL_IDENTIFIERS, model_config, settings
 
 
@@ -32,8 +34,14 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
     absent = frozenset(col for col in OPTIONAL_IDENTIFIERS
                        if not mem.execute(f"SELECT count({col}) FROM resolution_input").fetchone()[0])
     model = linker(mem, settings(cfg, absent))
-    model.training.estimate_probability_two_random_records_match(
-        list(training["deterministic_rules"]), recall=training["deterministic_recall"])
+    rules = [{"rule": rule, "pairs": prior.rule_pairs(mem, rule)} for rule in training["deterministic_rules"]]
+    for r in rules:
+        r["used"] = r["pairs"] >= training["deterministic_min_pairs"]
+    usable = [r["rule"] for r in rules if r["used"]]
+    deterministic = None
+    if usable:  # the starting prior for EM too; without one, Splink's default (1e-4) starts it
+        model.training.estimate_probability_two_random_records_match(usable, recall=training["deterministic_recall"])
+        deterministic = model._settings_obj.core_model_settings.probability_two_random_records_match
     model.training.estimate_u_using_random_sampling(max_pairs=training["u_max_pairs"], seed=training["seed"])
     skipped = []
     for rule in training["em_blocking_rules"]:
@@ -43,6 +51,9 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
             skipped.append(rule)
             continue
         model.training.estimate_parameters_using_expectation_maximisation(rule)
+    fallback = _train_what_is_left(mem, model, training.get("em_fallback_rules", []))
+    prior_figures = _set_prior(mem, model, deterministic, training)
+    prior_figures["deterministic_rules"] = rules
     models_dir.mkdir(parents=True, exist_ok=True)
     model_path = models_dir / MODEL_FILE
     with replaced_atomically(model_path) as partial:  # a run killed here leaves the previous model whole
@@ -55,9 +66,12 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
         "seconds": round(time.perf_counter() - started, 1),
         "probability_two_random_records_match": json.loads(model_path.read_text())[
             "probability_two_random_records_match"],
+        "prior": prior_figures,
         "u_max_pairs": training["u_max_pairs"],
         "em_blocking_rules": [r for r in training["em_blocking_rules"] if r not in skipped],
         "em_rules_skipped_no_pairs": skipped,
+        "em_fallback_rules_used": fallback,
+        "untrained_levels": health.untrained_levels(model.misc.save_model_to_json()),
         "comparisons_left_out_no_data": sorted(absent),
         "model": str(model_path),
         "chart": {kind: str(path) for kind, path in charts.items()},
@@ -65,6 +79,41 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
     with replaced_atomically(models_dir / "training.json") as partial:
         partial.write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return meta
+
+
+def _train_what_is_left(mem: duckdb.DuckDBPyConnection, model, rules: list[str]) -> list[str]:
+    """EM sessions on the fallback rules, in order, while a comparison the data holds is left untrained (the
+    configured sessions block on fields a registry may not have: no date of birth, no UPRN); returns those run."""
+    used = []
+    for rule in rules:
+        if not health.untrained_levels(model.misc.save_model_to_json()):
+            break
+        if _has_pairs(mem, rule):
+            model.training.estimate_parameters_using_expectation_maximisation(rule)
+            used.append(rule)
+    return used
+
+
+def _set_prior(mem: duckdb.DuckDBPyConnection, model, deterministic: float | None, training: dict) -> dict:
+    """Estimate the prior from the blocked pairs' scores, choose between it and the deterministic rules' (prior.py)
+    and set it on the model; returns the figures for training.json."""
+    core = model._settings_obj.core_model_settings
+    start = core.probability_two_random_records_match
+    mem.execute("RESET threads")  # scoring is row by row: the weights do not depend on the threads
+    scored = model.inference.predict()
+    weights = mem.execute(f"""SELECT match_weight FROM {scored.physical_name}
+                              ORDER BY unique_id_l, unique_id_r""").fetchnumpy()["match_weight"]
+    scored.drop_table_from_database_and_remove_from_cache()
+    mem.execute("SET threads = 1")
+    records = mem.execute("SELECT count(*) FROM resolution_input").fetchone()[0]
+    total = records * (records - 1) // 2
+    blocked = prior.blocked_pairs_prior(weights - math.log2(start / (1 - start)), total)
+    used, method, reason = prior.choose(deterministic, blocked)
+    core.probability_two_random_records_match = used
+    return {"used": used, "method": method, "reason": reason, "deterministic_estimate": deterministic,
+            "deterministic_recall": training["deterministic_recall"], "blocked_pairs_estimate": blocked,
+            "blocked_pairs": int(weights.size), "all_pairs": total,
+            "expected_true_pairs": round(used * total, 1)}
 
 
 def _drop_session_uid(model_path: Path) -> None:
