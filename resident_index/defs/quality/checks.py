@@ -1,0 +1,84 @@
+"""Asset checks downstream of the sources (figures and limits: resident_index/quality/build_checks.py/.yaml).
+
+- golden_residents `one_row_per_resident` (ERROR, blocking: nothing downstream of a split or missing record is
+  built, so the marts keep the last good build);
+- review_queue `queue_growth` (WARN: a queue that jumps is worth a look, never a reason to stop);
+- every mart table `rows_against_last_build`: ERROR and blocking on the lists officers act on, WARN elsewhere.
+
+"Against the last build" is the figure of the asset's materialisation before the latest one, read from the
+Dagster instance: the latest is the build being checked.
+"""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from resident_index.defs.marts import counter_fraud, electoral_register, evidence, service_demand
+from resident_index.defs.partitions import WAREHOUSE_POOL
+from resident_index.quality.build_checks import (Judgement, load_limits, one_golden_row_per_resident,
+                                                 review_queue_growth, rows_against_last_build)
+from resident_index.resolution.review import remaining
+
+LIMITS = load_limits()
+
+
+def previous_row_count(instance: dg.DagsterInstance, asset: str) -> int | None:
+    """dagster/row_count of the asset's materialisation before its latest, or None on its first build."""
+    records = instance.fetch_materializations(dg.AssetKey(asset), limit=2).records
+    if len(records) < 2:
+        return None
+    entry = records[1].asset_materialization.metadata.get("dagster/row_count")
+    return None if entry is None else int(entry.value)
+
+
+def _result(j: Judgement, severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=j.passed, severity=severity, description=j.says,
+                               metadata={"says": dg.MetadataValue.text(j.says),
+                                         **{k: dg.MetadataValue.json(v) if isinstance(v, list) else v
+                                            for k, v in j.figures.items() if v is not None}})
+
+
+@dg.asset_check(asset="golden_residents", name="one_row_per_resident", blocking=True, pool=WAREHOUSE_POOL,
+                description="[ERROR] Exactly one golden_residents row for each resident of resident_crosswalk, "
+                            "and none for a resident it does not hold.")
+def one_row_per_resident(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        return _result(one_golden_row_per_resident(con), dg.AssetCheckSeverity.ERROR)
+
+
+@dg.asset_check(asset="review_queue", name="queue_growth", pool=WAREHOUSE_POOL,
+                description=f"[WARN] The review queue grew by at most {LIMITS.review_queue.max_growth:.0%} "
+                            "against the last build (build_checks.yaml review_queue).")
+def queue_growth(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        pairs = con.execute("SELECT count(*) FROM review_queue").fetchone()[0]
+        undecided = remaining(con)
+    judgement = review_queue_growth(pairs, previous_row_count(context.instance, "review_queue"), LIMITS.review_queue)
+    judgement.figures["undecided"] = undecided
+    return _result(judgement, dg.AssetCheckSeverity.WARN)
+
+
+def mart_tables() -> list[str]:
+    """Every mart asset that is a table officers or analysts read (the evaluations against truth are not)."""
+    assets = dg.load_assets_from_modules([evidence, counter_fraud, electoral_register, service_demand])
+    return sorted(key.path[-1] for a in assets for key in a.keys
+                  if a.group_names_by_key.get(key) == "marts" and not key.path[-1].endswith("_evaluation"))
+
+
+def _rows_check(table: str) -> dg.AssetChecksDefinition:
+    officers = LIMITS.marts.is_officer_facing(table)
+    severity = dg.AssetCheckSeverity.ERROR if officers else dg.AssetCheckSeverity.WARN
+    limit = f"more than {LIMITS.marts.max_drop:.0%} of its rows"
+
+    @dg.asset_check(asset=table, name="rows_against_last_build", blocking=officers, pool=WAREHOUSE_POOL,
+                    description=f"[{severity.value}] {table} did not lose {limit}, or all of them, against the "
+                                "last build (build_checks.yaml marts).")
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+        with warehouse.get_connection() as con:
+            rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        return _result(rows_against_last_build(table, rows, previous_row_count(context.instance, table), LIMITS.marts),
+                       severity)
+
+    return _check
+
+
+mart_row_checks = [_rows_check(table) for table in mart_tables()]

@@ -1,0 +1,109 @@
+"""Checks on what the index builds: one golden row per resident, the review queue's growth and the marts'
+row counts against the last build. Plain figures from SQL; resident_index/defs/quality/ wires them into
+Dagster, with the limits of build_checks.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+
+import duckdb
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+LIMITS_FILE = Path(__file__).with_name("build_checks.yaml")
+
+
+class ReviewQueueLimits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_growth: float = Field(ge=0)
+    min_previous: int = Field(ge=0)
+
+
+class MartLimits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_drop: float = Field(gt=0, le=1)
+    min_previous: int = Field(ge=0)
+    officer_facing: list[str]
+
+    def is_officer_facing(self, table: str) -> bool:
+        return any(fnmatch(table, pattern) for pattern in self.officer_facing)
+
+
+class BuildCheckLimits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    review_queue: ReviewQueueLimits
+    marts: MartLimits
+
+
+def load_limits(path: Path = LIMITS_FILE) -> BuildCheckLimits:
+    try:
+        return BuildCheckLimits.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+@dataclass
+class Judgement:
+    passed: bool
+    says: str
+    figures: dict = field(default_factory=dict)
+
+
+def one_golden_row_per_resident(con: duckdb.DuckDBPyConnection) -> Judgement:
+    """Every resident of the crosswalk has exactly one golden_residents row, and no golden row is for a
+    resident the crosswalk does not hold."""
+    rows, residents, repeated, missing, unknown = con.execute("""
+        SELECT (SELECT count(*) FROM golden_residents),
+               (SELECT count(DISTINCT resident_id) FROM resident_crosswalk),
+               (SELECT count(*) FROM (SELECT resident_id FROM golden_residents GROUP BY 1 HAVING count(*) > 1)),
+               (SELECT count(*) FROM (SELECT resident_id FROM resident_crosswalk
+                                      EXCEPT SELECT resident_id FROM golden_residents)),
+               (SELECT count(*) FROM golden_residents
+                WHERE resident_id IS NULL OR resident_id NOT IN (SELECT resident_id FROM resident_crosswalk
+                                                                 WHERE resident_id IS NOT NULL))""").fetchone()
+    examples = [r[0] for r in con.execute("""
+        SELECT resident_id FROM golden_residents GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 10""").fetchall()]
+    figures = {"golden_rows": rows, "crosswalk_residents": residents, "residents_with_several_rows": repeated,
+               "residents_without_a_row": missing, "rows_for_no_crosswalk_resident": unknown}
+    if not (repeated or missing or unknown):
+        return Judgement(True, f"{rows:,} golden rows for the crosswalk's {residents:,} residents: one each.", figures)
+    parts = [f"{repeated:,} residents have several rows (e.g. {', '.join(map(str, examples))})" if repeated else "",
+             f"{missing:,} crosswalk residents have no row" if missing else "",
+             f"{unknown:,} rows are for no resident of the crosswalk" if unknown else ""]
+    return Judgement(False, "golden_residents is not one row per resident: " + "; ".join(p for p in parts if p)
+                     + ". Caseworkers would see a split or missing record: rebuild the golden record "
+                       "(build_index) and, if it persists, report it with these figures.",
+                     {**figures, "repeated_resident_ids": examples})
+
+
+def review_queue_growth(pending: int, previous: int | None, limits: ReviewQueueLimits) -> Judgement:
+    """The pairs in the review queue against the last build's."""
+    figures = {"pairs_in_queue": pending, "max_growth": limits.max_growth}
+    if previous is None:
+        return Judgement(True, f"{pending:,} pairs in the queue; no earlier build to compare with.", figures)
+    growth = (pending - previous) / previous if previous else None
+    figures |= {"previous_pairs_in_queue": previous, "growth": round(growth, 4) if growth is not None else None}
+    if previous < limits.min_previous or growth is None or growth <= limits.max_growth:
+        return Judgement(True, f"{pending:,} pairs in the queue, {previous:,} after the last build.", figures)
+    return Judgement(False, f"The review queue grew from {previous:,} to {pending:,} pairs ({growth:+.0%}, more than "
+                            f"{limits.max_growth:.0%}): a new extract may hold many changed identifiers, or the "
+                            "model may have drifted; look at the new pairs' reasons (resident-index review).",
+                     figures)
+
+
+def rows_against_last_build(table: str, rows: int, previous: int | None, limits: MartLimits) -> Judgement:
+    """A mart table's rows against its last build's: a collapse to zero, or a drop of more than max_drop, fails."""
+    figures = {"rows": rows, "max_drop": limits.max_drop}
+    if previous is None:
+        return Judgement(True, f"{rows:,} rows; no earlier build to compare with.", figures)
+    drop = (previous - rows) / previous if previous else 0.0
+    figures |= {"previous_rows": previous, "drop": round(drop, 4)}
+    if previous and rows == 0:
+        return Judgement(False, f"{table} is empty, after {previous:,} rows in the last build: a source or the "
+                                "golden record likely failed upstream; do not act on this table until rebuilt.", figures)
+    if drop > limits.max_drop and previous >= limits.min_previous:
+        return Judgement(False, f"{table} holds {rows:,} rows, down {drop:.0%} from {previous:,} in the last build "
+                                f"(limit {limits.max_drop:.0%}): check the latest extracts before acting on it.", figures)
+    return Judgement(True, f"{rows:,} rows, {previous:,} in the last build.", figures)
