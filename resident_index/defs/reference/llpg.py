@@ -1,43 +1,42 @@
-"""The council's local land and property gazetteer (LLPG): every addressable property and its UPRN."""
+"""The council's local land and property gazetteer (LLPG): every addressable property and its UPRN.
+
+The file and its format (the project's own CSV, GeoPlace DTF 8.1, OS AddressBase Core, or any CSV with a
+column map) are set in data/reference/gazetteer.yaml; see docs/gazetteer.md.
+"""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from resident_index.addresses.gazetteer_formats import (OPTIONAL_FEATURES, GazetteerError, config_path, load_config,
+                                                        load_gazetteer)
 from resident_index.defs.partitions import WAREHOUSE_POOL
-from resident_index.settings import reference_dir
-from resident_index.sources.landing import file_sha256
-
-LLPG_COLUMNS = ["uprn", "parent_uprn", "sao", "pao", "street", "locality", "town", "postcode", "ward",
-                "polling_district", "easting", "northing", "latitude", "longitude", "property_type", "address_text"]
 
 
 @dg.asset(group_name="reference", kinds={"duckdb", "csv"}, pool=WAREHOUSE_POOL,
-          metadata={"dagster/table_name": "llpg", "file": "reference/llpg.csv"})
-def llpg(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """The gazetteer from reference/llpg.csv: UPRN, address, postcode, ward, polling district, coordinates."""
-    path = reference_dir() / "llpg.csv"
-    if not path.exists():
-        raise dg.Failure(f"{path}: the gazetteer has not landed (expected a CSV with columns {LLPG_COLUMNS})")
+          metadata={"dagster/table_name": "llpg", "file": "reference/gazetteer.yaml (default reference/llpg.csv)"})
+def llpg(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """The gazetteer in the format reference/gazetteer.yaml names: UPRN, address and postcode, with ward, polling
+    district, coordinates and parent UPRN where the file has them (NULL, and said in the metadata, where not)."""
+    error = None
     with warehouse.get_connection() as con:  # raise only after it closes (dagster-duckdb leaks it otherwise)
-        header = con.execute("SELECT * FROM read_csv(?, all_varchar=true) LIMIT 0", [str(path)]).description
-        missing = sorted(set(LLPG_COLUMNS) - {d[0] for d in header})
-        if not missing:
-            n, dupes, wards = _load(con, path)
-    if missing:
-        raise dg.Failure(f"{path}, row 0: required gazetteer column(s) missing: {', '.join(missing)}")
-    if dupes:
-        raise dg.Failure(f"{path}: {dupes} UPRN(s) appear more than once in the gazetteer")
-    return dg.MaterializeResult(metadata={"dagster/row_count": n, "wards": wards})
-
-
-def _load(con, path) -> tuple[int, int, int]:
-    con.execute("""
-        CREATE OR REPLACE TABLE llpg AS
-        SELECT uprn, nullif(parent_uprn, '') AS parent_uprn, sao, pao, street, locality, town, postcode, ward,
-               polling_district, easting::DOUBLE AS easting, northing::DOUBLE AS northing,
-               latitude::DOUBLE AS latitude, longitude::DOUBLE AS longitude, property_type,
-               upper(address_text) AS address_text
-        FROM read_csv(?, all_varchar=true)""", [str(path)])
-    con.execute("CREATE OR REPLACE TABLE reference_versions AS SELECT 'llpg' AS name, ? AS sha256",
-                [file_sha256(path)])
-    return con.execute("SELECT count(*), count(*) - count(DISTINCT uprn), count(DISTINCT ward) FROM llpg").fetchone()
+        try:
+            config = load_config()
+            loaded = load_gazetteer(con, config)
+        except GazetteerError as exc:
+            error = str(exc)
+    if error:
+        raise dg.Failure(error)
+    absent = {c: OPTIONAL_FEATURES[c] for c in loaded.absent_columns}
+    if absent:
+        context.log.warning(f"{config.path()}: the gazetteer has no {', '.join(absent)}: the index builds without "
+                            "them; what each limits is in the llpg metadata (absent_columns)")
+    if loaded.rows_without_postcode:
+        context.log.warning(f"{config.path()}: {loaded.rows_without_postcode} row(s) have no postcode")
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": loaded.rows, "wards": loaded.wards, "format": config.format,
+        "file": str(config.path()), "config": str(config_path()), "sha256": loaded.sha256,
+        "rows_without_postcode": loaded.rows_without_postcode,
+        "absent_columns": dg.MetadataValue.json(list(absent)),
+        "limited_by_absent_columns": dg.MetadataValue.md(
+            "\n".join(f"- **{c}**: {why}" for c, why in absent.items()) or "nothing: every canonical column is present"),
+        **{k: v for k, v in loaded.details.items() if v is not None}})
