@@ -37,7 +37,7 @@ test: setup
 	.venv/bin/pytest -q
 
 ui: setup
-	.venv/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	.venv/bin/dg dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: setup
 	.venv/bin/python bench/bench_synth.py

@@ -1,7 +1,10 @@
-"""The Dagster code location: everything is loaded from the defs/ folder."""
+"""The Dagster code location: everything is loaded from the defs/ folder, then catalogued (code
+references and personal-data tags on every asset: resident_index/catalog.py)."""
 
 from pathlib import Path
 
 from dagster import load_from_defs_folder
 
-defs = load_from_defs_folder(path_within_project=Path(__file__).parent)
+from resident_index.catalog import catalogued
+
+defs = catalogued(load_from_defs_folder(path_within_project=Path(__file__).parent))

@@ -42,6 +42,7 @@ def run_all(full_rebuild: bool = False) -> RunOutcome:
     settings.use_project_dagster_instance()
     import dagster as dg
 
+    from resident_index.defs.jobs import MARTS_BUILT_BY_CALLER
     from resident_index.defs.partitions import WAREHOUSE_POOL, add_extract_dates
     from resident_index.defs.sources.landing_check import file_names_evaluation
     from resident_index.definitions import defs
@@ -78,8 +79,9 @@ def run_all(full_rebuild: bool = False) -> RunOutcome:
         _wait_for_warehouse(instance, WAREHOUSE_POOL)
         run_config = quiet | ({"ops": {"resolution_pairs": {"config": {"full_rebuild": True}}}}
                               if job == "build_index" and full_rebuild else {})
+        tags = {MARTS_BUILT_BY_CALLER: "true"} if job == "build_index" else {}  # build_marts runs next, here
         result = defs.resolve_job_def(job).execute_in_process(instance=instance, run_config=run_config,
-                                                              raise_on_error=False)
+                                                              raise_on_error=False, tags=tags)
         outcome.failures += [f"{job}: {e.step_key}: {e.event_specific_data.error.message.strip()}"
                              for e in result.all_events if e.is_step_failure]
     return outcome

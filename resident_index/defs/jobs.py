@@ -1,9 +1,9 @@
-"""Jobs and the daily schedule.
+"""Jobs, the daily schedule and what follows a build.
 
 ingest_sources stages one day's extracts (the landing sensor starts it per file); build_index builds
 everything downstream of the sources up to the golden record from their latest accepted extracts, daily at
-06:00, with the saved matching model; build_marts refreshes the marts and their exports from it, daily at
-07:30 (the 300,000-resident build takes a few minutes); train_resolution_model retrains the model, only
+06:00, with the saved matching model; build_marts refreshes the marts and their exports from it as soon as a
+build_index run succeeds (marts_after_index, never after a failed one); train_resolution_model retrains the model, only
 when someone runs it; evaluate_against_truth scores the index and the marts against the synthetic
 council's ground truth (`resident-index run` and the benchmarks run it; a real council has no truth, so
 it is no part of the daily builds).
@@ -58,9 +58,23 @@ evaluate_against_truth = dg.define_asset_job(
 daily_build = dg.ScheduleDefinition(
     name="daily_build", job=build_index, cron_schedule="0 6 * * *", execution_timezone="Europe/London",
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every day at 06:00 (Europe/London): build_index, incrementally, from each source's latest "
+                "accepted extract; the marts follow when it succeeds (marts_after_index).",
 )
 
-daily_marts = dg.ScheduleDefinition(
-    name="daily_marts", job=build_marts, cron_schedule="30 7 * * *", execution_timezone="Europe/London",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
+#: set on a build_index run whose caller builds the marts itself (`resident-index run`), so the sensor
+#: does not queue a second build_marts behind it
+MARTS_BUILT_BY_CALLER = "resident_index/marts_built_by_caller"
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[build_index], request_job=build_marts,
+    default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=30,
+    description="When a build_index run succeeds, run build_marts (the marts and their exports), so officers "
+                "never get lists from a failed or half-finished build and never wait for a clock.")
+def marts_after_index(context: dg.RunStatusSensorContext):
+    run = context.dagster_run
+    if run.tags.get(MARTS_BUILT_BY_CALLER):
+        return dg.SkipReason(f"build_index run {run.run_id} was started by resident-index run, which builds the "
+                             "marts itself")
+    return dg.RunRequest(run_key=f"marts_after_{run.run_id}", tags={"resident_index/after_build_index": run.run_id})

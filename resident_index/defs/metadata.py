@@ -22,3 +22,15 @@ def md_table(columns: Sequence[str], rows: Sequence[Sequence], max_chars: int = 
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
     return dg.MetadataValue.md("\n".join(lines))
+
+
+def column_schema(con, table: str) -> dg.TableSchema:
+    """The table's columns and DuckDB types as the warehouse holds them now (`dagster/column_schema`)."""
+    return dg.TableSchema(columns=[dg.TableColumn(name, type=type_) for name, type_, *_ in
+                                   con.execute(f"DESCRIBE {table}").fetchall()])
+
+
+def table_metadata(con, table: str) -> dict:
+    """What every table asset reports: its row count and its column schema."""
+    return {"dagster/row_count": con.execute(f"SELECT count(*) FROM {table}").fetchone()[0],
+            "dagster/column_schema": column_schema(con, table)}

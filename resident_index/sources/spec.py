@@ -7,6 +7,7 @@ no Python changes. See docs/adding-a-source.md for a worked example.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -42,6 +43,8 @@ CANONICAL_FIELDS = (
     "status",  # the record's status in its system (active, closed, cancelled...)
 )
 DATE_FIELDS = ("dob", "date_of_death", "start_date", "end_date")
+#: an owner Dagster accepts: a team ("team:revenues") or an email address
+OWNER_PATTERN = r"^(team:[^\s@]+|[^\s@]+@[^\s@]+\.[^\s@]+)$"
 
 
 class LandingSpec(BaseModel):
@@ -98,6 +101,12 @@ class SourceSpec(BaseModel):
     description: str
     system: str = ""  # the product the council runs, e.g. "Northgate Revenues"
     data_owner: str
+    #: who answers for the asset in Dagster (its `owners`): a team as "team:<name>" or an email address.
+    #: When absent, data_owner is used if it has one of those forms; free text ("Head of Revenues") is not.
+    owner: str | None = None
+    #: how sensitive its records are: "personal" (names, dates of birth, identifiers) or "special_category"
+    #: (UK GDPR article 9: health, social care); tagged on the asset as `sensitivity`
+    sensitivity: Literal["personal", "special_category"] = "personal"
     lawful_basis: str
     retention: str
     landing: LandingSpec
@@ -119,6 +128,8 @@ class SourceSpec(BaseModel):
     matching: MatchingHints = Field(default_factory=MatchingHints)
     #: path of the Great Expectations suite beside this YAML (set by the loader)
     suite_path: Path | None = None
+    #: path of this YAML (set by the loader)
+    spec_path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("columns")
     @classmethod
@@ -129,6 +140,14 @@ class SourceSpec(BaseModel):
         if "source_record_id" not in columns:
             raise ValueError("columns must map source_record_id (the system's own record key)")
         return columns
+
+    @field_validator("owner")
+    @classmethod
+    def _owner_form(cls, owner: str | None) -> str | None:
+        if owner is not None and not re.fullmatch(OWNER_PATTERN, owner):
+            raise ValueError(f"owner must be a team written 'team:<name>' (e.g. team:revenues) or an email "
+                             f"address, not {owner!r}; the person's title belongs in data_owner")
+        return owner
 
     @model_validator(mode="after")
     def _dates_have_formats(self) -> SourceSpec:
@@ -147,6 +166,12 @@ class SourceSpec(BaseModel):
                 raise ValueError(f"required_fields: '{field}' is not mapped in `columns`, so no record could "
                                  "give it; map it or take it out of required_fields")
         return self
+
+    def owners(self) -> list[str]:
+        """The Dagster owners of the source's asset: `owner`, else data_owner if it is a team or an email."""
+        if self.owner:
+            return [self.owner]
+        return [self.data_owner] if re.fullmatch(OWNER_PATTERN, self.data_owner) else []
 
     def source_columns(self) -> list[str]:
         """Every source column the mapping reads, in mapping order, each once."""
@@ -174,7 +199,7 @@ def load_spec(path: Path) -> SourceSpec:
     if spec.name != path.stem:
         raise RegistryError(f"{path}: name '{spec.name}' must equal the file name '{path.stem}'")
     suite = path.with_suffix(".expectations.json")
-    return spec.model_copy(update={"suite_path": suite if suite.exists() else None})
+    return spec.model_copy(update={"suite_path": suite if suite.exists() else None, "spec_path": path.resolve()})
 
 
 def load_registry(directory: Path | None = None) -> list[SourceSpec]:

@@ -79,9 +79,10 @@ def test_the_planted_cases_are_found_and_the_register_validated(warehouse):
     assert electoral["validation_rate"] > 0.8 and electoral["confirmed_precision"] > 0.9
 
 
-def test_marts_have_their_own_job_and_schedule_after_the_index():
+def test_marts_have_their_own_job_run_after_each_successful_index_build():
     marts = defs.resolve_job_def("build_marts").asset_layer.executable_asset_keys
     index = defs.resolve_job_def("build_index").asset_layer.executable_asset_keys
     assert {k.to_user_string() for k in marts} >= set(ANALYTICAL + CASE_LISTS) and not marts & index
-    schedule = defs.resolve_schedule_def("daily_marts")
-    assert schedule.job_name == "build_marts" and schedule.cron_schedule == "30 7 * * *"
+    sensor = defs.resolve_sensor_def("marts_after_index")
+    assert sensor.job_name == "build_marts"
+    assert not any(s.job_name == "build_marts" for s in defs.get_repository_def().schedule_defs)  # not on a clock

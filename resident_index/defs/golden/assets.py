@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from resident_index.defs.metadata import md_table
+from resident_index.defs.metadata import column_schema, md_table, table_metadata
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.golden.relationships import build_relationships
 from resident_index.golden.survivorship import build_golden_residents
@@ -18,10 +18,11 @@ SQL = Path(__file__).resolve().parents[2] / "golden"
 GROUP = "golden"
 
 
-def _run(warehouse: DuckDBResource, sql_file: str, count_sql: str) -> int:
+def _run(warehouse: DuckDBResource, sql_file: str, table: str) -> dict:
+    """Run the SQL file that builds `table`; its row count and column schema."""
     with warehouse.get_connection() as con:
         con.execute((SQL / sql_file).read_text(encoding="utf-8"))
-        return con.execute(count_sql).fetchone()[0]
+        return table_metadata(con, table)
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=["resident_crosswalk"],
@@ -36,7 +37,8 @@ def golden_residents(warehouse: DuckDBResource) -> dg.MaterializeResult:
             "SELECT count(*), count(*) FILTER (deceased), count(uprn), count(dob) FROM golden_residents").fetchone()
         services = con.execute("""SELECT len(services) AS n, count(*) FROM golden_residents
                                   GROUP BY 1 ORDER BY 1""").fetchall()
-    return dg.MaterializeResult(metadata={"dagster/row_count": n, **figures, "deceased": deceased,
+        schema = column_schema(con, "golden_residents")
+    return dg.MaterializeResult(metadata={"dagster/row_count": n, "dagster/column_schema": schema, **figures, "deceased": deceased,
                                           "with_current_uprn": with_uprn, "with_dob": with_dob,
                                           "services_per_resident": md_table(["services known to", "residents"], services)})
 
@@ -45,8 +47,7 @@ def golden_residents(warehouse: DuckDBResource) -> dg.MaterializeResult:
           metadata={"dagster/table_name": "resident_addresses"})
 def resident_addresses(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Every address each resident is known at, from when to when, and which systems say so."""
-    n = _run(warehouse, "resident_addresses.sql", "SELECT count(*) FROM resident_addresses")
-    return dg.MaterializeResult(metadata={"dagster/row_count": n})
+    return dg.MaterializeResult(metadata=_run(warehouse, "resident_addresses.sql", "resident_addresses"))
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[resident_addresses],
@@ -59,7 +60,8 @@ def households(warehouse: DuckDBResource) -> dg.MaterializeResult:
         n, people, children, watch = con.execute(
             """SELECT count(*), sum(residents), sum(children),
                       (SELECT count(*) FROM new_adults_with_children_known_to_social_care) FROM households""").fetchone()
-    return dg.MaterializeResult(metadata={"dagster/row_count": n, "residents": people, "children": children,
+        schema = column_schema(con, "households")
+    return dg.MaterializeResult(metadata={"dagster/row_count": n, "dagster/column_schema": schema, "residents": people, "children": children,
                                           "new_adults_in_households_with_children_known_to_social_care": watch})
 
 
@@ -71,7 +73,9 @@ def relationships(warehouse: DuckDBResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         build_relationships(con)
         by_type = con.execute("SELECT type, count(*) FROM relationships GROUP BY 1 ORDER BY 1").fetchall()
-    return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in by_type), **dict(by_type)})
+        schema = column_schema(con, "relationships")
+    return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in by_type),
+                                          "dagster/column_schema": schema, **dict(by_type)})
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=["resident_crosswalk"],
@@ -81,7 +85,8 @@ def resident_events(warehouse: DuckDBResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         con.execute((SQL / "resident_events.sql").read_text(encoding="utf-8"))
         by_type = con.execute("SELECT event_type, count(*) FROM resident_events GROUP BY 1 ORDER BY 1").fetchall()
-    return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in by_type),
+        schema = column_schema(con, "resident_events")
+    return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in by_type), "dagster/column_schema": schema,
                                           "by_type": md_table(["event", "count"], by_type)})
 
 

@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from resident_index.defs.marts.publish import GROUP
-from resident_index.defs.metadata import md_table
+from resident_index.defs.metadata import column_schema, md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.marts.evidence import build_residence_evidence
 
@@ -21,6 +21,7 @@ def residence_evidence(warehouse: DuckDBResource) -> dg.MaterializeResult:
                                      any_value(weight) AS weight
                               FROM residence_evidence GROUP BY 1 ORDER BY 1""").fetchall()
         residents = con.execute("SELECT count(*) FROM mart_residents").fetchone()[0]
-    return dg.MaterializeResult(metadata={"dagster/row_count": sum(r[1] for r in rows),
+        schema = column_schema(con, "residence_evidence")
+    return dg.MaterializeResult(metadata={"dagster/row_count": sum(r[1] for r in rows), "dagster/column_schema": schema,
                                           "residents": residents,
                                           "by_source": md_table(["source", "records", "live", "weight"], rows)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import dagster as dg
 
-from resident_index.defs.metadata import md_table
+from resident_index.defs.metadata import column_schema, md_table
 from resident_index.marts.export import export_table
 
 GROUP = "marts"
@@ -13,14 +13,15 @@ GROUP = "marts"
 
 def published(con: duckdb.DuckDBPyConnection, table: str, preview: str | None = None,
               **metadata) -> dg.MaterializeResult:
-    """Export `table` (CSV + Parquet) and return its row count, a preview (the first rows of `preview`,
-    a query, else of the table) and the export paths, with any further `metadata`."""
+    """Export `table` (CSV + Parquet) and return its row count, column schema, a preview (the first rows of
+    `preview`, a query, else of the table) and the export paths, with any further `metadata`."""
     paths = export_table(con, table)
     n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     cur = con.execute(preview or f"SELECT * FROM {table} LIMIT 10")
     columns = [d[0] for d in cur.description]
     return dg.MaterializeResult(metadata={
         "dagster/row_count": n,
+        "dagster/column_schema": column_schema(con, table),
         "preview": md_table(columns, cur.fetchall()),
         "export_csv": dg.MetadataValue.path(str(paths["csv"])),
         "export_parquet": dg.MetadataValue.path(str(paths["parquet"])),

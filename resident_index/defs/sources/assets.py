@@ -8,6 +8,7 @@ with one message naming each failed check's field, observed rate, threshold and 
 only), also kept in `landing_log.message` for the run summary and `staged_records`.
 """
 
+import warnings
 from datetime import date
 
 import dagster as dg
@@ -45,6 +46,16 @@ def _check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
         dg.AssetCheckSpec(landing_check.CHECK_NAME, asset=spec.name, description=landing_check.DESCRIPTION)]
 
 
+def _code_references(spec: SourceSpec) -> dg.CodeReferencesMetadataValue:
+    """The YAML that defines the source and the Great Expectations suite beside it (the Python is added by
+    resident_index/catalog.py)."""
+    with warnings.catch_warnings():  # beta in Dagster 1.13
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.CodeReferencesMetadataValue(code_references=[
+            dg.LocalFileCodeReference(file_path=str(path), label=path.name)
+            for path in (spec.spec_path, spec.suite_path) if path is not None])
+
+
 def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     @dg.asset(
         name=spec.name,
@@ -63,8 +74,10 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                        f"({spec.landing.format}, {spec.landing.encoding}, delimiter {spec.landing.delimiter!r})",
             "dagster/table_name": f"staging.{spec.name}",
             "dagster/column_schema": TABLE_SCHEMA,
+            "dagster/code_references": _code_references(spec),
         },
-        tags={"source_system": spec.name},
+        owners=spec.owners(),
+        tags={"source_system": spec.name, "pii": "yes", "sensitivity": spec.sensitivity},
     )
     def _source(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         day = date.fromisoformat(context.partition_key)

@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from resident_index.addresses.match import match_new_addresses
-from resident_index.defs.metadata import md_table
+from resident_index.defs.metadata import column_schema, md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.sources.spec import load_registry
 from resident_index.sources.staging import build_staged_records, rejected_extracts
@@ -31,10 +31,11 @@ def staged_records(context, warehouse: DuckDBResource) -> dg.MaterializeResult:
         rows = con.execute("""SELECT source_system, max(last_seen)::VARCHAR, count(*), count(*) FILTER (is_current)
                               FROM staged_records GROUP BY 1 ORDER BY 1""").fetchall()
         rejected = rejected_extracts(con)
+        schema = column_schema(con, "staged_records")
     for source, day, message, _ in rejected:  # a rejected extract stops nothing, but is said on every build
         context.log.warning(f"{source} {day}: {message}")
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": sum(r[2] for r in rows), "sources_included": len(rows),
+        "dagster/row_count": sum(r[2] for r in rows), "dagster/column_schema": schema, "sources_included": len(rows),
         "by_source": md_table(["source", "latest extract", "records", "current"], rows),
         "extracts_rejected": len(rejected),
         "rejected_extracts": md_table(["source", "rejected extract", "in use instead", "why"],
@@ -54,7 +55,8 @@ def address_matches(warehouse: DuckDBResource) -> dg.MaterializeResult:
         figures = match_new_addresses(con, "_unmatched", sha)
         reasons = con.execute("""SELECT match_reason, accepted, count(*) FROM address_match_cache
                                  GROUP BY ALL ORDER BY 3 DESC""").fetchall()
-    return dg.MaterializeResult(metadata={**figures, "by_reason": md_table(["reason", "accepted", "addresses"], reasons)})
+        schema = column_schema(con, "address_match_cache")
+    return dg.MaterializeResult(metadata={**figures, "dagster/column_schema": schema, "by_reason": md_table(["reason", "accepted", "addresses"], reasons)})
 
 
 @dg.asset(group_name="standardise", kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[address_matches],
@@ -65,9 +67,10 @@ def person_records(warehouse: DuckDBResource) -> dg.MaterializeResult:
         figures = build_person_records(con)
         rows = con.execute("""SELECT source_system, count(*), count(uprn), count(*) FILTER (uprn_source = 'matched')
                               FROM person_records GROUP BY 1 ORDER BY 1""").fetchall()
+        schema = column_schema(con, "person_records")
     total = sum(r[1] for r in rows)
     table = md_table(["source", "records", "with UPRN", "matched by address"],
                      [(s, n, f"{u / n:.1%}", m) for s, n, u, m in rows])
-    return dg.MaterializeResult(metadata={"dagster/row_count": total, **figures,
+    return dg.MaterializeResult(metadata={"dagster/row_count": total, "dagster/column_schema": schema, **figures,
                                           "uprn_rate": round(sum(r[2] for r in rows) / total, 4) if total else 0.0,
                                           "by_source": table})
