@@ -11,23 +11,34 @@ from dataclasses import dataclass, field
 import duckdb
 
 
-#: a level the data holds: at least one random pair in 10,000 falls in it (its u); rarer ones (day and month
-#: swapped, a previous surname) may hold no true pair to estimate m from, and weigh little either way
+#: a level the data holds: at least one random pair in 10,000 falls in it (its u)
 HELD_U = 1e-4
 
 
 def untrained_levels(model: dict) -> list[dict]:
-    """Levels of a saved Splink model (its JSON as a dict) whose m was never estimated although the data holds
-    them (u >= HELD_U): Splink scores them with a made-up default m, whatever the records say."""
+    """Levels of a saved Splink model (its JSON as a dict) the data holds (u >= HELD_U) whose m no EM session
+    estimated: Splink scores them with a default m. One such level in a trained comparison is a kind of
+    agreement no true pair showed (nicknames in data that has none); see `untrained_comparisons`."""
     out = []
     for comparison in model["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            if level.get("is_null_level") or level.get("fix_m_probability"):
-                continue
+        for level in _estimable(comparison):
             if level.get("m_probability") is None and (level.get("u_probability") or 0) >= HELD_U:
                 out.append({"comparison": comparison["output_column_name"],
                             "level": level.get("label_for_charts") or level["sql_condition"]})
     return out
+
+
+def untrained_comparisons(model: dict) -> list[str]:
+    """Comparisons the data holds (a level with u >= HELD_U) with no m estimated on any level: every EM session
+    set them aside (each blocked on them, or on fields the data lacks), so they weigh nothing the records say."""
+    return [c["output_column_name"] for c in model["comparisons"]
+            if any((lv.get("u_probability") or 0) >= HELD_U for lv in _estimable(c))
+            and all(lv.get("m_probability") is None for lv in _estimable(c))]
+
+
+def _estimable(comparison: dict) -> list[dict]:
+    return [lv for lv in comparison["comparison_levels"]
+            if not lv.get("is_null_level") and not lv.get("fix_m_probability")]
 
 
 def prior_ratio(model_prior: float, blocked_estimate: float) -> float:
@@ -77,17 +88,19 @@ class Outcome:
 
 def model_outcomes(training: dict, limits: dict) -> list[Outcome]:
     """Checks on a trained model (training.json's figures)."""
-    untrained = training["untrained_levels"]
-    levels = "; ".join(f"{u['comparison']}: {u['level']}" for u in untrained)
+    untrained = training["untrained_comparisons"]
+    levels = "; ".join(f"{u['comparison']}: {u['level']}" for u in training["untrained_levels"])
     p = training["prior"]
     ratio = prior_ratio(p["used"], p["blocked_pairs_estimate"])
     return [
         Outcome("m_values_trained", not untrained,
-                "Every comparison level the data holds has its m value estimated." if not untrained else
-                f"No EM session estimated m for {levels}: Splink scores them with a default, whatever the records "
-                "say. Add to model.yaml's training.em_blocking_rules a rule on fields those comparisons do not use "
-                "(and that these sources hold), then retrain.",
-                {"untrained_levels": len(untrained), "levels": levels or "none"}),
+                ("Every comparison the data holds has its m values estimated"
+                 + (f" (levels no true pair fell in, scored with Splink's default: {levels})." if levels else "."))
+                if not untrained else
+                f"No EM session estimated m for {', '.join(untrained)}: Splink scores them with a default, "
+                "whatever the records say. Add to model.yaml's training.em_blocking_rules (or em_fallback_rules) a "
+                "rule on fields those comparisons do not use and these sources hold, then retrain.",
+                {"untrained_comparisons": ", ".join(untrained) or "none", "untrained_levels": levels or "none"}),
         Outcome("prior_matches_blocked_pairs", ratio <= limits["prior_max_ratio"],
                 f"The prior ({p['used']:.3g}) is {ratio:.1f} times the one the blocked pairs' scores imply "
                 f"({p['blocked_pairs_estimate']:.3g}); at most {limits['prior_max_ratio']:g} is plausible. "

@@ -17,7 +17,9 @@ SELECT
     dob,
     strftime(dob, '%Y-%m-%d') AS dob_text,
     postcode,
-    CASE WHEN postcode_valid THEN left(postcode, length(postcode) - 2) END AS postcode_sector,
+    -- a UK sector ("NW1 2"); a postcode of digits only (Australia, Germany, the US) gives all but its last digit
+    CASE WHEN postcode_valid THEN left(postcode, length(postcode) - 2)
+         WHEN regexp_full_match(postcode, '[0-9]{4,6}') THEN left(postcode, length(postcode) - 1) END AS postcode_sector,
     CASE WHEN postcode_valid THEN split_part(postcode, ' ', 1) END AS postcode_district,
     uprn,
     address,

@@ -71,6 +71,7 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
         "em_blocking_rules": [r for r in training["em_blocking_rules"] if r not in skipped],
         "em_rules_skipped_no_pairs": skipped,
         "em_fallback_rules_used": fallback,
+        "untrained_comparisons": health.untrained_comparisons(model.misc.save_model_to_json()),
         "untrained_levels": health.untrained_levels(model.misc.save_model_to_json()),
         "comparisons_left_out_no_data": sorted(absent),
         "model": str(model_path),
@@ -82,11 +83,11 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
 
 
 def _train_what_is_left(mem: duckdb.DuckDBPyConnection, model, rules: list[str]) -> list[str]:
-    """EM sessions on the fallback rules, in order, while a comparison the data holds is left untrained (the
+    """EM sessions on the fallback rules, in order, while a comparison the data holds has no m at all (the
     configured sessions block on fields a registry may not have: no date of birth, no UPRN); returns those run."""
     used = []
     for rule in rules:
-        if not health.untrained_levels(model.misc.save_model_to_json()):
+        if not health.untrained_comparisons(model.misc.save_model_to_json()):
             break
         if _has_pairs(mem, rule):
             model.training.estimate_parameters_using_expectation_maximisation(rule)

@@ -61,7 +61,8 @@ def test_a_prior_100_times_too_low_fails_the_check_and_blocks_the_marts(council)
     run = cli(env, "run", "--full-rebuild")
 
     assert run.returncode != 0, run.stdout[-3000:]
-    assert "prior_matches_links" in run.stdout + run.stderr
+    # the run says which check failed and what to do, not only that one did
+    assert "[prior_matches_links]" in run.stdout + run.stderr and "retrain" in run.stdout + run.stderr
     results = _check_results(home, "resident_crosswalk")
     passed, says = results["prior_matches_links"]
     assert not passed and "retrain" in says, says
@@ -72,13 +73,19 @@ def test_a_prior_100_times_too_low_fails_the_check_and_blocks_the_marts(council)
     assert len(runs) == 1, [r.run_id for r in runs]
 
 
-def test_untrained_levels_are_the_ones_the_data_holds():
-    model = {"comparisons": [{"output_column_name": "forename", "comparison_levels": [
-        {"sql_condition": "forename_l IS NULL", "is_null_level": True},
-        {"sql_condition": "forename_l = forename_r", "label_for_charts": "exact", "u_probability": 0.004},
-        {"sql_condition": "swap", "label_for_charts": "rare", "u_probability": 5e-6},
-        {"sql_condition": "ELSE", "label_for_charts": "else", "m_probability": 0.1, "u_probability": 0.99}]}]}
-    assert health.untrained_levels(model) == [{"comparison": "forename", "level": "exact"}]
+def test_a_comparison_the_data_holds_with_no_m_at_all_is_untrained():
+    def levels(m):
+        return [{"sql_condition": "x_l IS NULL", "is_null_level": True},
+                {"sql_condition": "x_l = x_r", "label_for_charts": "exact", "u_probability": 0.004},
+                {"sql_condition": "swap", "label_for_charts": "rare", "u_probability": 5e-6},
+                {"sql_condition": "ELSE", "label_for_charts": "else", "m_probability": m, "u_probability": 0.99}]
+
+    model = {"comparisons": [{"output_column_name": "forename", "comparison_levels": levels(0.1)},
+                             {"output_column_name": "surname", "comparison_levels": levels(None)}]}
+    assert health.untrained_comparisons(model) == ["surname"]
+    assert health.untrained_levels(model) == [{"comparison": "forename", "level": "exact"},
+                                              {"comparison": "surname", "level": "exact"},
+                                              {"comparison": "surname", "level": "else"}]
 
 
 def test_the_crosswalk_checks_compare_with_the_rules_and_the_last_run():

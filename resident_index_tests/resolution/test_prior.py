@@ -60,7 +60,7 @@ def test_a_registry_without_identifiers_trains_a_model_that_links(tmp_path, held
     # share neither a name nor a postcode exactly, so no blocking rule admits them); precision 1.0 on both
     assert pairwise["recall"] >= 0.7, pairwise
     assert pairwise["precision"] >= 0.98, pairwise
-    assert training["untrained_levels"] == [], training["untrained_levels"]
+    assert training["untrained_comparisons"] == [], training["untrained_comparisons"]
 
 
 def test_the_blocked_pairs_prior_finds_the_share_of_pairs_that_match():

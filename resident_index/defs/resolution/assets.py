@@ -12,8 +12,8 @@ from dagster_duckdb import DuckDBResource
 from resident_index.charts import chart_metadata
 from resident_index.defs.metadata import md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
-from resident_index.defs.resolution.health_checks import (crosswalk_check_results, health_check_specs,
-                                                          model_check_results, previous_health)
+from resident_index.defs.resolution.health_checks import (crosswalk_check_results, fail_unhealthy,
+                                                          health_check_specs, model_check_results, previous_health)
 from resident_index.resolution.linker import scratch_connection
 from resident_index.resolution.pairs import score_pairs
 from resident_index.resolution.prepare import build_resolution_input
@@ -42,7 +42,7 @@ def resolution_input(warehouse: DuckDBResource) -> dg.MaterializeResult:
 
 @dg.asset(group_name=GROUP, kinds={"splink"}, pool=WAREHOUSE_POOL, deps=[resolution_input],
           metadata={"file": f"models/{MODEL_FILE}"}, check_specs=health_check_specs("resolution_model"))
-def resolution_model(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def resolution_model(warehouse: DuckDBResource):
     """The Splink model: the prior from the blocked pairs' scores, u by random sampling, m by EM over several
     blocking rules (model.yaml; docs/matching.md). Its health checks fail on a model that cannot be right.
 
@@ -55,8 +55,10 @@ def resolution_model(warehouse: DuckDBResource) -> dg.MaterializeResult:
     meta = train(mem, models_dir())
     mem.close()
     prior = meta["prior"]
-    return dg.MaterializeResult(metadata={
-        **{k: v for k, v in meta.items() if k not in ("model", "chart", "prior", "untrained_levels")},
+    checks = model_check_results(meta)
+    yield dg.MaterializeResult(metadata={
+        **{k: v for k, v in meta.items()
+           if k not in ("model", "chart", "prior", "untrained_levels", "untrained_comparisons")},
         "prior_used": prior["used"], "prior_method": prior["method"], "prior_reason": prior["reason"],
         "prior_from_deterministic_rules": prior["deterministic_estimate"],
         "prior_from_blocked_pairs": prior["blocked_pairs_estimate"],
@@ -66,7 +68,8 @@ def resolution_model(warehouse: DuckDBResource) -> dg.MaterializeResult:
              for r in prior["deterministic_rules"]], max_chars=200),
         "model": dg.MetadataValue.path(meta["model"]),
         **chart_metadata("match_weights_chart", {kind: Path(path) for kind, path in meta["chart"].items()}),
-    }, check_results=model_check_results(meta))
+    }, check_results=checks)
+    fail_unhealthy("resolution_model", checks)
 
 
 class PairsConfig(dg.Config):
@@ -94,7 +97,7 @@ def resolution_pairs(config: PairsConfig, warehouse: DuckDBResource) -> dg.Mater
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[resolution_pairs],
           metadata={"dagster/table_name": "resident_crosswalk"}, check_specs=health_check_specs("resident_crosswalk"))
-def resident_crosswalk(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+def resident_crosswalk(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     """Every staged record exactly once, with its persistent resident ID, how it was linked
     (model | rule | reviewer) and when it was first and last seen. ID changes go to resident_id_history.
     Incremental: only records whose identifiers or links changed are reclustered, with all connected to them.
@@ -107,12 +110,13 @@ def resident_crosswalk(context: dg.AssetExecutionContext, warehouse: DuckDBResou
         checks, health_figures = crosswalk_check_results(con, cfg, models_dir() / MODEL_FILE,
                                                          previous_health(context.instance))
     table = md_table(["source", "records", "residents"], per_source)
-    return dg.MaterializeResult(metadata={
+    yield dg.MaterializeResult(metadata={
         "dagster/row_count": figures["records"], "residents": figures["residents"], "links": figures["links"],
         "mode": figures["mode"], "records_reclustered": figures["records_reclustered"],
         "id_events": dg.MetadataValue.json(figures["id_events"]),
         "links_refused_by_conflict": dg.MetadataValue.json(figures["links_refused_by_conflict"]),
         "by_source": table, **health_figures}, check_results=checks)
+    fail_unhealthy("resident_crosswalk", checks)
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=[resident_crosswalk],

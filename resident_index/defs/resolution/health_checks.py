@@ -1,6 +1,7 @@
 """Model-health asset checks on resolution_model and resident_crosswalk (figures: resolution/health.py).
 
-All ERROR and blocking: a failed check fails the asset's step, so nothing downstream in the run is built
+All ERROR and blocking: a failed check fails the asset's step (with the checks' own words, in place of
+Dagster's "1 blocking asset check failed", which says nothing of why), so nothing downstream in the run is built
 (golden record, review queue), `resident-index run` stops before build_marts, and the marts keep the last
 good build. Each result says in plain words what looks wrong and what to do (docs/matching.md, "Model health").
 """
@@ -76,3 +77,11 @@ def crosswalk_check_results(con, cfg: dict, model_path: Path, previous: dict | N
     figures = {"links_together": by_name["prior_matches_links"].figures["pairs_together"],
                "unlinked_by_source": dg.MetadataValue.json(by_name["linked_at_least_as_rules_would"].figures["by_source"])}
     return [_result("resident_crosswalk", o) for o in outcomes], figures
+
+
+def fail_unhealthy(asset: str, results: list[dg.AssetCheckResult]) -> None:
+    """Raise, after every check has reported, naming each failed check and what it says."""
+    failed = [r for r in results if not r.passed]
+    if failed:
+        raise dg.Failure(description=f"{asset} looks implausible; the marts keep their last good build. " + " ".join(
+            f"[{r.check_name}] {r.description}" for r in failed))
