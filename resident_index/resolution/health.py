@@ -29,11 +29,20 @@ def untrained_levels(model: dict) -> list[dict]:
 
 
 def untrained_comparisons(model: dict) -> list[str]:
-    """Comparisons the data holds (a level with u >= HELD_U) with no m estimated on any level: every EM session
-    set them aside (each blocked on them, or on fields the data lacks), so they weigh nothing the records say."""
-    return [c["output_column_name"] for c in model["comparisons"]
-            if any((lv.get("u_probability") or 0) >= HELD_U for lv in _estimable(c))
-            and all(lv.get("m_probability") is None for lv in _estimable(c))]
+    """Comparisons the data holds (a level with u >= HELD_U) with no m estimated on any level (every EM session
+    set them aside: each blocked on them, or on fields the data lacks), or none on their strongest level (exact
+    agreement: the sessions that trained them saw only true pairs that disagree, as when each duplicate carries
+    one error and the other session blocked on exact names)."""
+    out = []
+    for c in model["comparisons"]:
+        levels = _estimable(c)
+        if not any((lv.get("u_probability") or 0) >= HELD_U for lv in levels):
+            continue
+        strongest = levels[0]
+        if all(lv.get("m_probability") is None for lv in levels) or (
+                strongest.get("m_probability") is None and (strongest.get("u_probability") or 0) >= HELD_U):
+            out.append(c["output_column_name"])
+    return out
 
 
 def _estimable(comparison: dict) -> list[dict]:
