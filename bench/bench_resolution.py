@@ -124,6 +124,7 @@ def run_size(residents: int, seed: int, keep: Path | None) -> str:
     import dagster as dg
 
     from resident_index.definitions import defs
+    from resident_index.defs.partitions import add_extract_dates
     from resident_index.sources.landing import extract_dates
     from resident_index.sources.spec import load_registry
     from resident_index.synthetic import generate_council
@@ -136,6 +137,7 @@ def run_size(residents: int, seed: int, keep: Path | None) -> str:
     ingest, build = defs.resolve_job_def("ingest_sources"), defs.resolve_job_def("build_index")
     train = defs.resolve_job_def("train_resolution_model")
     days = sorted({d for spec in load_registry() for d in extract_dates(spec, data / "landing")})
+    add_extract_dates(instance, days)  # partitions are the dates that landed (defs/partitions.py)
     with measure(f"stage {len(days)} days of extracts (11 systems each)") as s:
         for day in days:
             _run(ingest, instance=instance, partition_key=day)
@@ -169,6 +171,7 @@ def run_size(residents: int, seed: int, keep: Path | None) -> str:
     changed = land_changed_day(data, next_day, share=0.01, seed=seed)
     # the day as the schedules run it: one ingest run for the new partition, then one build_index run
     incremental: list[Stage] = []
+    add_extract_dates(instance, [str(next_day)])  # as the landing sensor does when the day's files land
     with measure("incremental day: ingest_sources (the new extracts)") as s:
         ingest_run = _run(ingest, instance=instance, partition_key=str(next_day))
     incremental.append(s)
