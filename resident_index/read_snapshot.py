@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from resident_index import settings, warehouse_lock
+from resident_index.transactions import transaction
 
 #: everything lookup.find/show and the review queue read
 TABLES = ("golden_residents", "resident_addresses", "households", "household_changes", "relationships",
@@ -59,18 +60,14 @@ def publish(con: duckdb.DuckDBPyConnection, build: str, target: Path | None = No
     rows = {}
     con.execute(f"ATTACH '{str(temp).replace(chr(39), chr(39) * 2)}' AS read_snapshot")
     try:
-        con.execute("BEGIN TRANSACTION")  # one consistent read of the warehouse
-        for table in TABLES:
-            con.execute(f'CREATE TABLE read_snapshot.{table} AS SELECT * FROM "{database}".main.{table}')
-            rows[table] = con.execute(f"SELECT count(*) FROM read_snapshot.{table}").fetchone()[0]
-        con.execute(f"""CREATE TABLE read_snapshot.{INFO} AS
-                        SELECT ?::TIMESTAMP AS published_at, ?::VARCHAR AS build,
-                               (SELECT max(last_seen) FROM read_snapshot.resident_crosswalk) AS latest_extract""",
-                    [published_at, build])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):  # one consistent read of the warehouse
+            for table in TABLES:
+                con.execute(f'CREATE TABLE read_snapshot.{table} AS SELECT * FROM "{database}".main.{table}')
+                rows[table] = con.execute(f"SELECT count(*) FROM read_snapshot.{table}").fetchone()[0]
+            con.execute(f"""CREATE TABLE read_snapshot.{INFO} AS
+                            SELECT ?::TIMESTAMP AS published_at, ?::VARCHAR AS build,
+                                   (SELECT max(last_seen) FROM read_snapshot.resident_crosswalk) AS latest_extract""",
+                        [published_at, build])
     finally:
         con.execute("DETACH read_snapshot")
     warehouse = settings.warehouse_path()

@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from resident_index.settings import reference_dir
+from resident_index.transactions import transaction
 
 CANONICAL_COLUMNS = ("uprn", "parent_uprn", "sao", "pao", "street", "locality", "town", "postcode", "ward",
                      "polling_district", "easting", "northing", "latitude", "longitude", "property_type",
@@ -186,18 +187,14 @@ def load_gazetteer(con: duckdb.DuckDBPyConnection, config: GazetteerConfig) -> L
     _refuse_unusable_rows(frame, path, details.get("row_column", {}))
     sha = _checksum(path, config)
     con.register("_gazetteer_in", frame)
-    con.execute("BEGIN TRANSACTION")  # the table and its checksum change together, or neither does
+    exprs = {c: f"nullif(trim({c}), '')" for c in CANONICAL_COLUMNS}
+    exprs |= {c: f"TRY_CAST({exprs[c]} AS DOUBLE)" for c in NUMERIC_COLUMNS}
+    exprs["address_text"] = "upper(trim(address_text))"
+    select = ", ".join(f"{sql} AS {c}" for c, sql in exprs.items())
     try:
-        exprs = {c: f"nullif(trim({c}), '')" for c in CANONICAL_COLUMNS}
-        exprs |= {c: f"TRY_CAST({exprs[c]} AS DOUBLE)" for c in NUMERIC_COLUMNS}
-        exprs["address_text"] = "upper(trim(address_text))"
-        select = ", ".join(f"{sql} AS {c}" for c, sql in exprs.items())
-        con.execute(f"CREATE OR REPLACE TABLE llpg AS SELECT {select} FROM _gazetteer_in")
-        con.execute("CREATE OR REPLACE TABLE reference_versions AS SELECT 'llpg' AS name, ? AS sha256", [sha])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):  # the table and its checksum change together, or neither does
+            con.execute(f"CREATE OR REPLACE TABLE llpg AS SELECT {select} FROM _gazetteer_in")
+            con.execute("CREATE OR REPLACE TABLE reference_versions AS SELECT 'llpg' AS name, ? AS sha256", [sha])
     finally:
         con.unregister("_gazetteer_in")
     rows, wards, no_postcode = con.execute(

@@ -18,6 +18,7 @@ import duckdb
 
 from resident_index import incremental
 from resident_index.resolution.resolve import ensure_state
+from resident_index.transactions import transaction
 
 QUEUE_SQL = Path(__file__).with_name("review_queue.sql")
 
@@ -148,8 +149,7 @@ def record_pending(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[int, l
     no longer in the index is renamed to .rejected and reported. Returns (recorded, problems)."""
     kept = pending(folder)
     recorded, problems, rejected = 0, [], []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for path, given in kept:
             try:
                 record_verdict(con, **given)
@@ -157,10 +157,6 @@ def record_pending(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[int, l
             except ValueError as exc:
                 problems.append(f"{path}: {exc}")
                 rejected.append(path)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     for path, _ in kept:
         if path in rejected:
             path.rename(path.with_suffix(".rejected"))
