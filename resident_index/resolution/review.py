@@ -9,7 +9,6 @@ recorded, in order and with the time it was given, by the next write.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +17,7 @@ import duckdb
 
 from resident_index import incremental
 from resident_index.resolution.resolve import ensure_state
+from resident_index.files import replaced_atomically
 from resident_index.transactions import transaction
 
 QUEUE_SQL = Path(__file__).with_name("review_queue.sql")
@@ -132,10 +132,8 @@ def keep_pending(folder: Path, given: dict) -> Path:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = given["decided_at"].replace(":", "").replace("-", "")[:22]
     target = folder / f"{stamp}-{uuid.uuid4().hex[:8]}.json"
-    temp = target.with_suffix(".tmp")
-    with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as f:
-        json.dump(given, f)
-    os.replace(temp, target)
+    with replaced_atomically(target) as partial:  # private by the process umask (resident_index.files)
+        partial.write_text(json.dumps(given), encoding="utf-8")
     return target
 
 
