@@ -52,7 +52,7 @@ def run_all(full_rebuild: bool = False) -> RunOutcome:
     scans = {spec.name: scan_landing(spec, settings.landing_dir()) for spec in specs}
     outcome = RunOutcome(refused=[str(r) for scan in scans.values() for r in scan.refused])
     for spec in specs:  # the UI shows the refused files on each source's extract_file_names check
-        instance.report_runless_asset_event(file_names_evaluation(spec, scans[spec.name].refused))
+        instance.report_runless_asset_event(file_names_evaluation(spec, scans[spec.name].refused, scans[spec.name].dates))
     landed = {name: set(scan.dates) for name, scan in scans.items()}
     add_extract_dates(instance, set().union(*landed.values()))
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # failures still print in full

@@ -87,6 +87,9 @@ class CheckOutcome:
     metadata: dict = field(default_factory=dict)
     #: what failed, in plain words (field, observed rate, threshold, example rows); empty when it passed
     explanation: str = ""
+    #: the figures judged, as plain numbers (observed value first, then threshold and counts): numeric
+    #: metadata the Dagster UI plots over extracts, beside the detail in `metadata`
+    numbers: dict[str, float | int] = field(default_factory=dict)
 
 
 def suite_columns(suite: dict) -> set[str] | None:
@@ -143,6 +146,10 @@ def run_suite(suite: dict, frame: pd.DataFrame, parameters: dict) -> list[CheckO
         result_format="SUMMARY")
     by_check: dict[str, CheckOutcome] = {}
     checks = suite_checks(suite)
+    per_check: dict[str, int] = {}
+    for r in result.results:
+        name = r.expectation_config.meta.get("check") or r.expectation_config.type
+        per_check[name] = per_check.get(name, 0) + 1
     for r in result.results:
         cfg = r.expectation_config
         name = cfg.meta.get("check") or cfg.type
@@ -152,6 +159,10 @@ def run_suite(suite: dict, frame: pd.DataFrame, parameters: dict) -> list[CheckO
                    if k in ("element_count", "unexpected_count", "unexpected_percent", "missing_count", "observed_value")}
         column = cfg.kwargs.get("column")
         label = f"{cfg.type}({column})" if column else cfg.type
+        # the figures the UI plots extract by extract: one key each, prefixed by the column when the check
+        # holds several expectations (required_fields over several fields)
+        prefix = f"{column or cfg.type}: " if per_check[name] > 1 else ""
+        outcome.numbers |= {prefix + k: v for k, v in numeric_figures(cfg.type, r.result, cfg.kwargs).items()}
         entry = {"success": bool(r.success), **figures,
                  **{k: cfg.kwargs[k] for k in ("mostly", "min_value", "max_value") if k in cfg.kwargs}}
         outcome.metadata[label] = entry
@@ -165,6 +176,25 @@ def run_suite(suite: dict, frame: pd.DataFrame, parameters: dict) -> list[CheckO
         entry |= {k: found[k] for k in ("observed_rate", "threshold", "example_rows") if k in found}
         outcome.explanation = "; ".join(filter(None, [outcome.explanation, found["text"]]))
     return list(by_check.values())
+
+
+def numeric_figures(type_: str, result: dict, kwargs: dict) -> dict[str, float | int]:
+    """An expectation's figures as numbers: the observed value (a rate among the records that give a value,
+    or the row count), its threshold, and how many records failed it and were judged."""
+    if type_ == "expect_table_row_count_to_be_between":
+        out: dict[str, float | int] = {"rows": int(result.get("observed_value") or 0)}
+        for key, name in (("min_value", "min_rows"), ("max_value", "max_rows")):
+            if isinstance(kwargs.get(key), (int, float)):
+                out[name] = int(kwargs[key])
+        return out
+    if "unexpected_percent" not in result:
+        observed = result.get("observed_value")
+        return {"observed_value": float(observed)} if isinstance(observed, (int, float)) else {}
+    judged = int(result.get("element_count", 0) or 0) - int(result.get("missing_count", 0) or 0)
+    return {"observed_rate": round(1 - (result["unexpected_percent"] or 0) / 100, 5),
+            "threshold": float(kwargs.get("mostly", 1.0)),
+            "unexpected_count": int(result.get("unexpected_count", 0) or 0),
+            "records_judged": judged}
 
 
 def _example_rows(frame: pd.DataFrame, result: dict) -> dict[str, str | None]:

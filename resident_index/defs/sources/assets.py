@@ -39,11 +39,16 @@ TABLE_SCHEMA = dg.TableSchema(columns=[
 
 
 def _check_specs(spec: SourceSpec) -> list[dg.AssetCheckSpec]:
+    """Every check of the source, partitioned like it: each result says which extract it judged."""
     checks = dict(BUILTIN_CHECKS)
     checks |= {name: (c["severity"], " ".join(c["descriptions"])) for name, c in suite_checks(load_suite(spec)).items()}
-    return [dg.AssetCheckSpec(name, asset=spec.name, description=f"[{sev}] {desc}", blocking=sev == "ERROR")
-            for name, (sev, desc) in checks.items()] + [
-        dg.AssetCheckSpec(landing_check.CHECK_NAME, asset=spec.name, description=landing_check.DESCRIPTION)]
+    with warnings.catch_warnings():  # a partitions_def on an AssetCheckSpec is a preview in Dagster 1.13
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return [dg.AssetCheckSpec(name, asset=spec.name, description=f"[{sev}] {desc}", blocking=sev == "ERROR",
+                                  partitions_def=extract_dates)
+                for name, (sev, desc) in checks.items()] + [
+            dg.AssetCheckSpec(landing_check.CHECK_NAME, asset=spec.name, description=landing_check.DESCRIPTION,
+                              partitions_def=extract_dates)]
 
 
 def _code_references(spec: SourceSpec) -> dg.CodeReferencesMetadataValue:
@@ -159,13 +164,16 @@ def _builtin_checks(con, spec: SourceSpec, day: date, result):
         {"day": day, "src": spec.name}).fetchone()
     landed = result.rows_landed
     yield CheckOutcome("rows_reconcile", "ERROR", staged + quarantined == landed,
-                       {"landed": landed, "staged": staged, "quarantined": quarantined},
-                       explanation=f"{landed:,} rows landed but {staged:,} staged + {quarantined:,} quarantined")
+                       explanation=f"{landed:,} rows landed but {staged:,} staged + {quarantined:,} quarantined",
+                       numbers={"rows_unaccounted": landed - staged - quarantined, "landed": landed,
+                                "staged": staged, "quarantined": quarantined})
     rate = quarantined / landed if landed else 0.0
     examples = ", ".join(f"row {q.row_number} ({q.column + ': ' if q.column else ''}{q.reason})"
                          for q in result.quarantined[:EXAMPLE_ROWS])
     yield CheckOutcome("quarantine_rate", "ERROR", rate <= spec.checks.max_quarantine_rate,
-                       {"quarantine_rate": round(rate, 5), "max_quarantine_rate": spec.checks.max_quarantine_rate},
+                       numbers={"quarantine_rate": round(rate, 5),
+                                "max_quarantine_rate": float(spec.checks.max_quarantine_rate),
+                                "quarantined": quarantined, "landed": landed},
                        explanation=f"{rate:.1%} of {landed:,} rows quarantined ({quarantined:,}), at most "
                                    f"{spec.checks.max_quarantine_rate:.1%} allowed (checks.max_quarantine_rate)"
                                    + (f"; e.g. {examples}" if examples else ""))
@@ -175,8 +183,8 @@ def _builtin_checks(con, spec: SourceSpec, day: date, result):
 def mapped_columns_check(missing: dict[str, list[str]]) -> CheckOutcome:
     """WARN when a mapped (optional) column is missing from the extract: its fields are null on every record.
     (A missing required column rejects the extract before any check runs.)"""
-    return CheckOutcome("mapped_columns_present", "WARN", not missing,
-                        {"missing_columns": len(missing), "fields_left_empty": missing},
+    return CheckOutcome("mapped_columns_present", "WARN", not missing, {"fields_left_empty": missing},
+                        numbers={"missing_columns": len(missing)},
                         explanation="; ".join(f"column '{c}' missing: {', '.join(f)} empty on every record"
                                               for c, f in missing.items()))
 
@@ -191,11 +199,17 @@ def _suite_checks(spec: SourceSpec, result, prev) -> list[CheckOutcome]:
 
 
 def _check_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
+    """The check's result for the extract being staged (the partition: the checks are partitioned like the
+    asset). Its figures come first, as numbers the UI plots extract by extract; the detail (each
+    expectation's result, example rows) follows as JSON."""
+    numbers = {k: dg.MetadataValue.int(v) if isinstance(v, int) and not isinstance(v, bool) else dg.MetadataValue.float(float(v))
+               for k, v in outcome.numbers.items()}
     return dg.AssetCheckResult(
         check_name=outcome.name, passed=outcome.passed,
         severity=dg.AssetCheckSeverity.ERROR if outcome.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
         description=None if outcome.passed else outcome.explanation or None,
-        metadata={k: dg.MetadataValue.json(v) if isinstance(v, dict) else v for k, v in outcome.metadata.items()},
+        metadata={**numbers, **{k: dg.MetadataValue.json(v) if isinstance(v, dict) else v
+                                for k, v in outcome.metadata.items()}},
     )
 
 

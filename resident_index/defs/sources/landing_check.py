@@ -21,20 +21,22 @@ DESCRIPTION = ("[WARN] Every file in the source's landing folder is an extract n
 def _figures(refused: list[RefusedFile]) -> tuple[str | None, dict]:
     description = ("; ".join(str(r) for r in refused[:10]) + (f"; and {len(refused) - 10} more" if len(refused) > 10 else "")
                    if refused else None)
-    return description, {"files_refused": len(refused),
+    return description, {"files_refused": dg.MetadataValue.int(len(refused)),
                          "refused": dg.MetadataValue.json({r.path.name: r.reason for r in refused[:100]})}
 
 
 def file_names_result(refused: list[RefusedFile]) -> dg.AssetCheckResult:
-    """The check's result, yielded by the source asset when it stages an extract."""
+    """The check's result, yielded by the source asset when it stages an extract (its partition)."""
     description, metadata = _figures(refused)
     return dg.AssetCheckResult(check_name=CHECK_NAME, passed=not refused, severity=dg.AssetCheckSeverity.WARN,
                                description=description, metadata=metadata)
 
 
-def file_names_evaluation(spec: SourceSpec, refused: list[RefusedFile]) -> dg.AssetCheckEvaluation:
-    """The same, as an evaluation reported outside a run (by the sensor and `resident-index run`)."""
+def file_names_evaluation(spec: SourceSpec, refused: list[RefusedFile], dates: list[str]) -> dg.AssetCheckEvaluation:
+    """The same, as an evaluation reported outside a run (by the sensor and `resident-index run`), on the
+    source's newest landed extract (`dates`: those that landed), as the folder stands beside it; a source
+    with no extract yet has no partition to show it on, so it carries none."""
     description, metadata = _figures(refused)
     return dg.AssetCheckEvaluation(asset_key=dg.AssetKey(spec.name), check_name=CHECK_NAME, passed=not refused,
                                    severity=dg.AssetCheckSeverity.WARN, description=description,
-                                   metadata=metadata)
+                                   metadata=metadata, partition=max(dates) if dates else None)
