@@ -19,6 +19,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from resident_index.council import council_dir
 from resident_index.marts.counter_fraud.lists import LISTS
 from resident_index.sources.spec import load_registry
 
@@ -27,31 +28,31 @@ PACKAGE = Path(__file__).resolve().parent
 #: what officers read is at most a day old: warn after 25 hours, fail after 26
 OFFICERS_READ_WITHIN = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26), warn_window=timedelta(hours=25))
 
-_FRAUD = {f"fraud_{name}": [f"marts/counter_fraud/{name}.sql", "marts/counter_fraud/counter_fraud.yaml"]
+_FRAUD = {f"fraud_{name}": [f"marts/counter_fraud/{name}.sql", "marts/counter_fraud.yaml"]
           for name in LISTS}
 _ELECTORAL = {f"electoral_{name}": [f"marts/electoral_register/{sql}.sql",
-                                    "marts/electoral_register/electoral_register.yaml"]
+                                    "marts/electoral_register.yaml"]
               for name, sql in [("register_validation", "validation"), ("validation_rates", "validation_rates"),
                                 ("review_list", "review_list"), ("canvass_list", "canvass_list")]}
-_SERVICE = {table: [f"marts/service_demand/{table}.sql", "marts/service_demand/service_demand.yaml"]
+_SERVICE = {table: [f"marts/service_demand/{table}.sql", "marts/service_demand.yaml"]
             for table in ("service_use", "service_overlap", "service_combinations", "multi_service_residents",
                           "demand_by_ward_age", "service_trend_monthly", "multi_service_households")}
 
-#: asset -> the SQL and rule files (under resident_index/) that define what it holds
+#: asset -> the SQL (under resident_index/) and the rule files (.yaml, in the council config folder) that define it
 DEFINED_BY: dict[str, list[str]] = {
     "person_records": ["standardise/person_records.sql"],
-    "address_matches": ["addresses/address_matching.yaml"],
+    "address_matches": ["address_matching.yaml"],
     "resolution_input": ["resolution/prepare.sql"],
-    "resolution_model": ["resolution/model.yaml"],
-    "resolution_pairs": ["resolution/model.yaml"],
-    "resident_crosswalk": ["resolution/model.yaml"],
-    "review_queue": ["resolution/review_queue.sql", "resolution/model.yaml"],
-    "golden_residents": ["golden/survivorship.yaml"],
+    "resolution_model": ["model.yaml"],
+    "resolution_pairs": ["model.yaml"],
+    "resident_crosswalk": ["model.yaml"],
+    "review_queue": ["resolution/review_queue.sql", "model.yaml"],
+    "golden_residents": ["survivorship.yaml"],
     "resident_addresses": ["golden/resident_addresses.sql"],
     "households": ["golden/households.sql"],
-    "relationships": ["golden/relationships.yaml"],
+    "relationships": ["relationships.yaml"],
     "resident_events": ["golden/resident_events.sql"],
-    "residence_evidence": ["marts/evidence.sql", "marts/evidence.yaml"],
+    "residence_evidence": ["marts/evidence.sql", "evidence.yaml"],
     **_FRAUD, **_ELECTORAL, **_SERVICE,
 }
 
@@ -72,6 +73,8 @@ def _python_reference(assets_def: dg.AssetsDefinition) -> dg.LocalFileCodeRefere
 
 
 def _file_reference(relative: str) -> dg.LocalFileCodeReference:
+    if relative.endswith(".yaml"):  # a rule file: the council's own
+        return dg.LocalFileCodeReference(file_path=str(council_dir() / relative), label=f"council: {relative}")
     return dg.LocalFileCodeReference(file_path=str(PACKAGE / relative), label=relative)
 
 

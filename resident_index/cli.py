@@ -64,6 +64,19 @@ def _suggest_suite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_council(args: argparse.Namespace) -> int:
+    from resident_index.council import CouncilConfigError, start_council_folder
+
+    try:
+        folder = start_council_folder(Path(args.folder), with_sources=args.with_sources)
+    except CouncilConfigError as exc:
+        raise CliError(str(exc)) from None
+    print(f"wrote a council config folder at {folder} (rule files to edit; "
+          f"{'the synthetic council' if args.with_sources else 'no'} systems in sources/)")
+    print(f"use it: export RESIDENT_INDEX_COUNCIL_DIR={folder.resolve()}  (docs/onboarding-a-council.md)")
+    return 0
+
+
 class CliError(Exception):
     """A problem the user can fix: printed as one line, exit code 2 (1 for an operational failure)."""
 
@@ -285,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("source")
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=_suggest_suite)
+
+    p = sub.add_parser("new-council", help="start a council config folder (every rule file, to edit) for RESIDENT_INDEX_COUNCIL_DIR")
+    p.add_argument("folder")
+    p.add_argument("--with-sources", action="store_true", help="copy the synthetic council's source YAMLs too")
+    p.set_defaults(func=_new_council)
 
     p = sub.add_parser("review", help="work the matching review queue (verdicts apply from the next run)")
     p.add_argument("--reviewer", help="your name for the audit trail (default: your login)")

@@ -12,10 +12,11 @@ import duckdb
 import pytest
 import yaml
 
-# imported when the tests are collected, so the definitions hold the bundled registry's sources: imported first
-# inside a test, under its RESIDENT_INDEX_SOURCES_DIR, the module would build that test's sources instead
+# imported when the tests are collected, so the definitions hold the bundled council's sources: imported first
+# inside a test, under its RESIDENT_INDEX_COUNCIL_DIR, the module would build that test's sources instead
 from resident_index.defs.sources.assets import build_source_asset
-from resident_index.sources.spec import BUNDLED_REGISTRY, SourceSpec, load_spec
+from resident_index.council import start_council_folder
+from resident_index.sources.spec import SourceSpec, load_spec
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -87,7 +88,8 @@ def con():
 
 
 def project_env(data_dir: Path, registry: Path | None = None) -> dict[str, str]:
-    """Environment for a subprocess on its own data folder and its own copy of the project's instance."""
+    """Environment for a subprocess on its own data folder and its own copy of the project's instance;
+    `registry` is the sources/ folder of the council config folder to use (e.g. from start_council_folder)."""
     home = data_dir / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
     config = (PROJECT / "dagster.yaml").read_text().replace("base_dir: data/dagster", f"base_dir: {data_dir / 'dagster'}")
@@ -95,7 +97,8 @@ def project_env(data_dir: Path, registry: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "RESIDENT_INDEX_"))}
     env |= {"RESIDENT_INDEX_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(home), "GX_ANALYTICS_ENABLED": "False"}
     if registry is not None:
-        env["RESIDENT_INDEX_SOURCES_DIR"] = str(registry)
+        assert registry.name == "sources", f"{registry} is not the sources/ folder of a council config folder"
+        env["RESIDENT_INDEX_COUNCIL_DIR"] = str(registry.parent)
     return env
 
 
@@ -108,12 +111,12 @@ def cli(env: dict[str, str], *args: str, timeout: int = 900) -> subprocess.Compl
 def built_council(tmp_path_factory) -> dict:
     """A 400-resident synthetic council plus the library source, built end to end by `resident-index run`.
 
-    The registry is a copy of the bundled one with library_members.yaml added: the new system gets its
-    asset, checks and staging with no code change.
+    The council config folder is a copy of the bundled one with sources/library_members.yaml added: the new
+    system gets its asset, checks and staging with no code change.
     """
     root = tmp_path_factory.mktemp("council")
-    data, registry = root / "data", root / "registry"
-    shutil.copytree(BUNDLED_REGISTRY, registry)
+    data = root / "data"
+    registry = start_council_folder(root / "council", with_sources=True) / "sources"
     env = project_env(data, registry)
     synth = cli(env, "synth", "--residents", "400", "--seed", "7")
     assert synth.returncode == 0, synth.stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from resident_index.council import start_council_folder
 from resident_index.defs.sources.sensors import landing_sensor
 from resident_index.sources.spec import load_registry
 from resident_index_tests.conftest import LIBRARY_ROWS, materialize_extract, write_library_source
@@ -78,10 +79,10 @@ def test_evaluations_against_the_truth_are_their_own_job_not_part_of_the_daily_b
 
 
 def test_landing_sensor_requests_one_run_per_new_or_changed_extract(tmp_path, monkeypatch):
-    registry, data = tmp_path / "registry", tmp_path / "data"
+    registry, data = start_council_folder(tmp_path / "council") / "sources", tmp_path / "data"
     spec = write_library_source(registry, data / "landing")
     write_library_source(registry, data / "landing", day="2026-11-02")
-    monkeypatch.setenv("RESIDENT_INDEX_SOURCES_DIR", str(registry))
+    monkeypatch.setenv("RESIDENT_INDEX_COUNCIL_DIR", str(registry.parent))
     monkeypatch.setenv("RESIDENT_INDEX_DATA_DIR", str(data))
     with dg.instance_for_test() as instance:
         context = dg.build_sensor_context(instance=instance)

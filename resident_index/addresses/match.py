@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from resident_index.council import config_file
 from resident_index.settings import reference_dir
 
-SETTINGS = Path(__file__).with_name("address_matching.yaml")
 
 CACHE_DDL = """
 CREATE TABLE IF NOT EXISTS address_match_cache (
@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS address_match_cache (
 
 
 def settings() -> dict:
-    return yaml.safe_load(SETTINGS.read_text(encoding="utf-8"))
+    return yaml.safe_load(config_file("address_matching.yaml").read_text(encoding="utf-8"))
 
 
 def prepared_gazetteer(con: duckdb.DuckDBPyConnection, llpg_sha256: str) -> Path:

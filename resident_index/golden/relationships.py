@@ -7,12 +7,13 @@ from pathlib import Path
 import duckdb
 import yaml
 
-RULES = Path(__file__).with_name("relationships.yaml")
+from resident_index.council import config_file
+
 
 
 def build_relationships(con: duckdb.DuckDBPyConnection) -> None:
     """Table relationships: (resident_id, related_resident_id, type) with its evidence and dates."""
-    rules = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    rules = yaml.safe_load(config_file("relationships.yaml").read_text(encoding="utf-8"))
     con.execute("""CREATE OR REPLACE TEMP TABLE _rules (source VARCHAR, from_roles VARCHAR[], to_roles VARCHAR[],
                                                        type VARCHAR)""")
     for r in rules.get("from_groups", []):

@@ -13,21 +13,22 @@ import duckdb
 import yaml
 
 from resident_index import incremental
+from resident_index.council import config_file
 
-RULES = Path(__file__).with_name("survivorship.yaml")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PREFERENCES = {"current", "trust", "demote", "recent", "frequent"}
 
 
 def rules() -> dict:
-    loaded = yaml.safe_load(RULES.read_text(encoding="utf-8"))["attributes"]
+    path = config_file("survivorship.yaml")
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))["attributes"]
     for attribute, rule in loaded.items():
         unknown = set(rule["prefer"]) - PREFERENCES
         if unknown or not _NAME.match(attribute):
-            raise ValueError(f"{RULES}: attribute {attribute!r}: unknown preference(s) {sorted(unknown)}")
+            raise ValueError(f"{path}: attribute {attribute!r}: unknown preference(s) {sorted(unknown)}")
         for name in [*rule["columns"], rule["require"], *rule.get("trust", []), *rule.get("demote", [])]:
             if not _NAME.match(name):
-                raise ValueError(f"{RULES}: attribute {attribute!r}: {name!r} is not a column or system name")
+                raise ValueError(f"{path}: attribute {attribute!r}: {name!r} is not a column or system name")
     return loaded
 
 

@@ -8,13 +8,13 @@ import duckdb
 import yaml
 
 from resident_index.sources.spec import load_registry
+from resident_index.council import config_file
 
 HERE = Path(__file__).parent
-RULES = HERE / "evidence.yaml"
 
 
 def load_rules() -> dict:
-    return yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    return yaml.safe_load(config_file("evidence.yaml").read_text(encoding="utf-8"))
 
 
 def load_rule_tables(con: duckdb.DuckDBPyConnection, rules: dict | None = None) -> None:
@@ -34,7 +34,7 @@ def load_rule_tables(con: duckdb.DuckDBPyConnection, rules: dict | None = None) 
     weights = [*rules["weights"].items(), (None, rules["default"])]
     for name, w in weights:
         if not 0 <= float(w) <= 1:
-            raise ValueError(f"{RULES.name}: weight of {name or 'default'} must be between 0 and 1, not {w}")
+            raise ValueError(f"evidence.yaml: weight of {name or 'default'} must be between 0 and 1, not {w}")
     titles = {spec.name: spec.title for spec in load_registry()}
     con.execute("CREATE OR REPLACE TEMP TABLE _source_titles AS "
                 "SELECT unnest(?::VARCHAR[]) AS source_system, unnest(?::VARCHAR[]) AS title",

@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from resident_index.council import config_file
 
-LIMITS_FILE = Path(__file__).with_name("build_checks.yaml")
 
 
 class ReviewQueueLimits(BaseModel):
@@ -37,7 +37,8 @@ class BuildCheckLimits(BaseModel):
     marts: MartLimits
 
 
-def load_limits(path: Path = LIMITS_FILE) -> BuildCheckLimits:
+def load_limits(path: Path | None = None) -> BuildCheckLimits:
+    path = path or config_file("build_checks.yaml")
     try:
         return BuildCheckLimits.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except ValidationError as exc:

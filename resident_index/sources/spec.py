@@ -6,7 +6,6 @@ no Python changes. See docs/adding-a-source.md for a worked example.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -15,8 +14,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-#: Where the bundled registry lives; RESIDENT_INDEX_SOURCES_DIR points elsewhere (a council's own specs).
-BUNDLED_REGISTRY = Path(__file__).resolve().parents[1] / "defs" / "sources" / "registry"
+from resident_index.council import BUNDLED_COUNCIL, council_dir
+
+#: The bundled (synthetic) council's source YAMLs; a council's own are in sources/ of its config folder.
+BUNDLED_REGISTRY = BUNDLED_COUNCIL / "sources"
 
 #: Canonical person fields a source column can map to. Every staged record has all of them (null where the
 #: source does not hold the fact); see docs/architecture.md for what each one means.
@@ -187,7 +188,8 @@ class RegistryError(ValueError):
 
 
 def registry_dir() -> Path:
-    return Path(os.environ.get("RESIDENT_INDEX_SOURCES_DIR") or BUNDLED_REGISTRY)
+    """sources/ of the council config folder in use (RESIDENT_INDEX_COUNCIL_DIR, else the bundled council)."""
+    return council_dir() / "sources"
 
 
 def load_spec(path: Path) -> SourceSpec:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from resident_index.council import start_council_folder
 from resident_index.settings import PROJECT_ROOT
 
 BENCH = PROJECT_ROOT / "bench"
@@ -58,8 +59,7 @@ def _frames(dataset: str) -> dict[str, pl.DataFrame]:
 
 def land(dataset: str, root: Path) -> tuple[Path, Path]:
     """Write registry, extracts, an empty gazetteer and the truth under root; returns (registry, data dir)."""
-    registry, data = root / "registry", root / "data"
-    registry.mkdir(parents=True, exist_ok=True)
+    registry, data = start_council_folder(root / "council") / "sources", root / "data"
     source_registry = BENCH / DATASETS.get(dataset, ("febrl",))[0] / "registry"
     truth = []
     for name, frame in _frames(dataset).items():

@@ -15,6 +15,7 @@ import dagster as dg
 import pytest
 import yaml
 
+from resident_index.council import start_council_folder
 from resident_index.defs.sources.sensors import landing_sensor
 from resident_index.sources.landing import scan_landing
 from resident_index_tests.conftest import LIBRARY_SPEC, materialize_extract, write_library_source
@@ -27,8 +28,8 @@ BAD_NAMES = {"2026-02-30.csv": "2026-02-30 is not a real date", "2099-01-01.csv"
 
 
 def _landing(tmp_path, monkeypatch):
-    registry, data = tmp_path / "registry", tmp_path / "data"
-    monkeypatch.setenv("RESIDENT_INDEX_SOURCES_DIR", str(registry))
+    registry, data = start_council_folder(tmp_path / "council") / "sources", tmp_path / "data"
+    monkeypatch.setenv("RESIDENT_INDEX_COUNCIL_DIR", str(registry.parent))
     monkeypatch.setenv("RESIDENT_INDEX_DATA_DIR", str(data))
     spec = write_library_source(registry, data / "landing", day="2024-12-31")
     folder = data / "landing" / "library_members"
@@ -61,7 +62,7 @@ def test_an_extract_dated_before_2025_is_staged(tmp_path, monkeypatch):
 def test_the_sensor_refuses_bad_files_by_name_and_still_stages_every_other_source(tmp_path, monkeypatch):
     spec, data = _landing(tmp_path, monkeypatch)
     other = LIBRARY_SPEC | {"name": "mobile_library", "landing": LIBRARY_SPEC["landing"] | {"folder": "mobile_library"}}
-    (tmp_path / "registry" / "mobile_library.yaml").write_text(yaml.safe_dump(other, sort_keys=False))
+    (tmp_path / "council" / "sources" / "mobile_library.yaml").write_text(yaml.safe_dump(other, sort_keys=False))
     (data / "landing" / "mobile_library").mkdir()
     (data / "landing" / "mobile_library" / "2026-11-01.csv").write_text(
         (data / "landing" / "library_members" / "2024-12-31.csv").read_text())

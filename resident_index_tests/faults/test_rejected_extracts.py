@@ -78,11 +78,11 @@ def test_resident_index_run_builds_everything_past_a_rejected_extract_and_refuse
     extracts: the index and the marts are built, the summary names each problem, the exit code is 3."""
     import shutil
 
-    from resident_index.sources.spec import BUNDLED_REGISTRY
+    from resident_index.council import start_council_folder
     from resident_index_tests.conftest import cli, project_env
 
-    data, registry = tmp_path / "data", tmp_path / "registry"
-    shutil.copytree(BUNDLED_REGISTRY, registry)
+    data = tmp_path / "data"
+    registry = start_council_folder(tmp_path / "council", with_sources=True) / "sources"
     env = project_env(data, registry)
     synth = cli(env, "synth", "--residents", "300", "--seed", "3", "--as-of", "2024-12-31")
     assert synth.returncode == 0, synth.stderr

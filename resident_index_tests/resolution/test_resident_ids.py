@@ -16,8 +16,8 @@ def council(built_council, tmp_path_factory):
     root = tmp_path_factory.mktemp("ids")
     data = root / "data"
     shutil.copytree(built_council["data"], data, ignore=shutil.ignore_patterns("dagster", "dagster_home"))
-    registry = root / "registry"
-    shutil.copytree(built_council["registry"], registry)
+    shutil.copytree(built_council["registry"].parent, root / "council")
+    registry = root / "council" / "sources"
     return {"data": data, "registry": registry, "env": project_env(data, registry)}
 
 

@@ -11,10 +11,10 @@ import polars as pl
 import yaml
 
 from resident_index.marts.evidence import load_rule_tables
+from resident_index.council import config_file
 from resident_index.standardise.names import forename_variants
 
 HERE = Path(__file__).parent
-RULES = HERE / "counter_fraud.yaml"
 #: rules given as a list of mappings, loaded as temp table _<rule>
 MAPPING_RULES = {"entitlements", "claims", "evidence_roles"}
 LISTS = ["single_person_discount", "sublets", "entitlements_after_death", "false_school_addresses",
@@ -38,7 +38,7 @@ ORDER BY c.score DESC, c.case_id
 
 
 def load_rules() -> dict:
-    return yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    return yaml.safe_load(config_file("marts/counter_fraud.yaml").read_text(encoding="utf-8"))
 
 
 def table_name(name: str) -> str:
@@ -68,7 +68,7 @@ def build_list(con: duckdb.DuckDBPyConnection, name: str, rules: dict | None = N
     missing = set(re.findall(r"\$(\w+)", sql)) - set(params)
     missing |= {t for t in re.findall(r"JOIN _(\w+)", query) if t in MAPPING_RULES and t not in tables}
     if missing:
-        raise ValueError(f"{RULES.name}: {name} needs {', '.join(sorted(missing))}")
+        raise ValueError(f"counter_fraud.yaml: {name} needs {', '.join(sorted(missing))}")
     if "possibly_same_person" in query:
         _person_names(con)
         con.execute((HERE / "same_person.sql").read_text(encoding="utf-8"))

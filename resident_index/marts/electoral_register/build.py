@@ -11,13 +11,14 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from resident_index.council import config_file
 from resident_index.marts.evidence import load_rule_tables as load_evidence_rules
 
 HERE = Path(__file__).parent
-RULES = HERE / "electoral_register.yaml"
 
 
-def load_rules(path: Path = RULES) -> dict:
+def load_rules(path: Path | None = None) -> dict:
+    path = path or config_file("marts/electoral_register.yaml")
     rules = yaml.safe_load(path.read_text(encoding="utf-8"))
     register = rules["register"]["source_system"]
     if register in rules["confirming_systems"]:

@@ -8,14 +8,15 @@ import duckdb
 import yaml
 
 from resident_index.sources.spec import load_registry
+from resident_index.council import config_file
 
-SETTINGS = Path(__file__).with_name("service_demand.yaml")
 
 
-def load_settings(path: Path = SETTINGS) -> dict:
+def load_settings(path: Path | None = None) -> dict:
     """The YAML with every service's display name filled in from the source registry; a bad value raises
     a ValueError naming the file and the setting. Services the registry does not hold (a council without
     that system) are left out and listed under `services_not_in_registry`."""
+    path = path or config_file("marts/service_demand.yaml")
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     titles = {spec.name: spec.title for spec in load_registry()}
     unknown = sorted(set(raw["services"]) - set(titles))
