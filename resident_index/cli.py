@@ -28,7 +28,7 @@ def _synth(args: argparse.Namespace) -> int:
     from resident_index.synthetic import generate_council
 
     summary = generate_council(residents=args.residents, seed=args.seed, data_dir=settings.data_dir(),
-                               as_of=date.fromisoformat(args.as_of))
+                               as_of=date.fromisoformat(args.as_of), variant=args.variant)
     print(json.dumps(summary, indent=2, default=str))
     return 0
 
@@ -288,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--residents", type=int, default=3000)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--as-of", default="2026-11-01", help="date of the latest extract (YYYY-MM-DD)")
+    p.add_argument("--variant", choices=["standard", "hard"], default="standard",
+                   help="hard: one snapshot, CRM names in any order without commas, a third of CRM contacts "
+                        "without an address, mobiles and landlines in one phone column (docs/synthetic-council.md)")
     p.set_defaults(func=_synth)
 
     p = sub.add_parser("run", help="materialise the whole asset graph headless (every landed extract, then the index)")

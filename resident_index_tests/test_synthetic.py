@@ -165,3 +165,73 @@ def test_register_and_council_tax_hold_no_date_of_birth(council):
 def test_a_tiny_council_still_generates(tmp_path):
     summary = generate_council(300, seed=5, data_dir=tmp_path)
     assert all(sum(days.values()) > 0 for days in summary["records"].values())
+
+
+# -- the hard variant (issue 11 item 8): one snapshot, CRM names in any order, no address, mixed phones --
+
+HARD_RESIDENTS = 300
+
+
+@pytest.fixture(scope="module")
+def hard(tmp_path_factory) -> tuple[Path, Path]:
+    """The same council as the standard one and its hard variant, side by side."""
+    base = tmp_path_factory.mktemp("hard")
+    generate_council(HARD_RESIDENTS, seed=11, data_dir=base / "standard")
+    generate_council(HARD_RESIDENTS, seed=11, data_dir=base / "hard", variant="hard")
+    return base / "standard", base / "hard"
+
+
+def _crm(root: Path) -> pl.DataFrame:
+    truth = pl.read_csv(root / "truth" / "records.csv", infer_schema=False).filter(
+        (pl.col("source_system") == "crm_contacts") & (pl.col("extract_date") == DATES[1]))
+    persons = pl.read_csv(root / "truth" / "persons.csv", infer_schema=False)
+    rows = pl.read_ndjson(root / "landing" / "crm_contacts" / f"{DATES[1]}.jsonl", infer_schema_length=None)
+    return (rows.join(truth.select(contactid="source_record_id", person_id="person_id"), on="contactid")
+            .join(persons.select("person_id", true_forename="forename", true_surname="surname"), on="person_id"))
+
+
+def test_hard_variant_ships_one_snapshot_and_same_seed_same_bytes(tmp_path, hard):
+    standard, root = hard
+    for spec in load_registry(BUNDLED_REGISTRY):
+        files = sorted(p.name for p in (root / "landing" / spec.landing.folder).iterdir())
+        assert files == [f"{DATES[1]}.{spec.landing.extension}"], spec.name
+    truth = pl.read_csv(root / "truth" / "records.csv", infer_schema=False)
+    assert set(truth["extract_date"]) == {DATES[1]}
+    again = tmp_path / "again"
+    generate_council(HARD_RESIDENTS, seed=11, data_dir=again, variant="hard")
+    assert _digest(again) == _digest(root)
+    # the variant rewrites only what it says: a system it leaves alone is the standard one's latest extract
+    name = f"{DATES[1]}.csv"
+    assert (root / "landing" / "council_tax" / name).read_bytes() == (standard / "landing" / "council_tax" / name).read_bytes()
+    with pytest.raises(ValueError, match="unknown synthetic council variant"):
+        generate_council(HARD_RESIDENTS, seed=11, data_dir=tmp_path / "bad", variant="harder")
+
+
+def test_hard_variant_crm_names_in_one_box_in_any_order(hard):
+    crm = _crm(hard[1])
+    assert crm["firstname"].is_null().all()
+    assert not crm["lastname"].str.contains(",").any()
+    words = crm["lastname"].str.to_uppercase().str.split(" ")
+    first_word, last_word = words.list.first(), words.list.last()
+    surname_first = (first_word == crm["true_surname"].str.to_uppercase()).mean()
+    forename_first = (last_word == crm["true_surname"].str.to_uppercase()).mean()
+    assert surname_first > 0.45 and forename_first > 0.2, (surname_first, forename_first)
+    # "SMITH John": the surname in capitals before a forename in title case
+    shouted = crm["lastname"].str.contains(r"^[A-Z'\-]{2,} [A-Z][a-z]").mean()
+    assert shouted > 0.2, shouted
+
+
+def test_hard_variant_crm_has_a_third_without_address_and_one_phone_column(hard):
+    standard, root = hard
+    crm = _crm(root)
+    no_address = (crm["address1_composite"].is_null() & crm["address1_postalcode"].is_null()).mean()
+    assert 0.25 < no_address < 0.42, no_address
+    assert _crm(standard)["address1_composite"].is_null().mean() < 0.01
+    assert crm["mobilephone"].is_null().all()
+    phones = crm["telephone1"].drop_nulls()
+    assert phones.str.starts_with("07").mean() > 0.2 and (~phones.str.starts_with("07")).mean() > 0.05
+
+
+def test_hard_variant_nhs_feed_gives_no_start_date(hard):
+    feed = pl.read_ndjson(hard[1] / "landing" / "nhs_demographics" / f"{DATES[1]}.jsonl", infer_schema_length=None)
+    assert "registration_date" in feed.columns and feed["registration_date"].is_null().all()

@@ -28,6 +28,8 @@ class Ctx:
     seed: int
     as_of: int
     t0: int
+    #: extracts each system ships: 2 (the day before as_of and as_of) or 1 (as_of only: a first extract)
+    snapshots: int = 2
     n: int = 0
     # person arrays, indexed by pid
     sex: np.ndarray = field(default=None)

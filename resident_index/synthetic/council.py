@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from resident_index.synthetic import truth
+from resident_index.synthetic import truth, variants
 from resident_index.synthetic.context import Ctx
 from resident_index.synthetic.days import to_day
 from resident_index.synthetic.extracts import write_extract
@@ -22,21 +22,26 @@ HISTORY_YEARS = 4
 EAD_SYSTEMS = ["electoral_register", "blue_badges", "parking_permits", "benefits"]
 
 
-def generate_council(residents: int, seed: int, data_dir: Path, as_of: date = date(2026, 11, 1)) -> dict:
+def generate_council(residents: int, seed: int, data_dir: Path, as_of: date = date(2026, 11, 1),
+                     variant: str = "standard") -> dict:
     """Generate a synthetic council of about `residents` people into data_dir.
 
-    Replaces data_dir/landing, data_dir/reference and data_dir/truth (and nothing else). Same arguments,
-    byte-identical files. Returns a summary: residents, households, addresses, records per system, seconds.
+    `variant` is "standard" (two extracts per system) or "hard" (one snapshot, CRM names in one box in any
+    order, a third of CRM contacts without an address, mobiles and landlines in one phone column: see
+    variants.py). Replaces data_dir/landing, data_dir/reference and data_dir/truth (and nothing else). Same
+    arguments, byte-identical files. Returns a summary: residents, households, addresses, records per
+    system, seconds.
     """
     started = time.perf_counter()
     if residents < 50:
         raise ValueError("a council needs at least 50 residents")
+    variants.check(variant)
     data_dir = Path(data_dir)
     for sub in ("landing", "reference", "truth"):
         shutil.rmtree(data_dir / sub, ignore_errors=True)
     t0 = to_day(as_of - timedelta(days=round(HISTORY_YEARS * 365.25)))
     pop = simulate(seed, residents, t0, to_day(as_of))
-    ctx = Ctx(pop=pop, seed=seed, as_of=to_day(as_of), t0=t0)
+    ctx = Ctx(pop=pop, seed=seed, as_of=to_day(as_of), t0=t0, snapshots=variants.snapshots(variant))
     ctx.ead = {name: set() for name in ["council_tax", *EAD_SYSTEMS]}
     for i, pid in enumerate(sorted(pop.forced_deaths)):
         ctx.ead["council_tax"].add(pid)
@@ -53,6 +58,7 @@ def generate_council(residents: int, seed: int, data_dir: Path, as_of: date = da
         out = module.build(ctx)
         records[out.name] = {}
         for day, frame in out.extracts.items():
+            frame = variants.apply(variant, out.name, frame, seed)
             path = data_dir / "landing" / out.landing["folder"] / f"{day}.{out.landing['extension']}"
             write_extract(frame, path, out.landing)
             records[out.name][day] = frame.height
@@ -71,6 +77,7 @@ def generate_council(residents: int, seed: int, data_dir: Path, as_of: date = da
         truth.write_csv(frame, tdir / f"{name}.csv")
     current = persons.filter(pl.col("current_uprn").is_not_null())
     return {
+        "variant": variant,
         "residents": current.height,
         "households": persons.filter(pl.col("current_uprn").is_not_null())["household_id"].n_unique(),
         "addresses": int((gaz.kind != 3).sum()),

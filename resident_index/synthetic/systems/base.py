@@ -315,12 +315,14 @@ class Builder:
 
     # -- output ---------------------------------------------------------------------------------------
     def extracts(self, frame: pl.DataFrame, layout, landing: dict, id_col: str) -> SystemOutput:
-        """Lay out both extracts with `layout(frame, version)`, and the truth for every written record."""
+        """Lay out both extracts (only the as_of one for a single snapshot) with `layout(frame, version)`,
+        and the truth for every written record."""
         ctx = self.ctx
         from resident_index.synthetic.days import from_day
 
         extracts, truth = {}, []
-        for v, day in ((1, ctx.as_of - 1), (2, ctx.as_of)):
+        versions = ((1, ctx.as_of - 1), (2, ctx.as_of)) if ctx.snapshots == 2 else ((2, ctx.as_of),)
+        for v, day in versions:
             rows = frame.filter(pl.col(f"vis{v}"))
             out = layout(rows, v)
             iso = from_day(day).isoformat()
