@@ -45,24 +45,22 @@ def run_all(full_rebuild: bool = False) -> RunOutcome:
     from resident_index.defs.jobs import MARTS_BUILT_BY_CALLER
     from resident_index.defs.partitions import WAREHOUSE_POOL, add_extract_dates
     from resident_index.defs.sources.landing_check import file_names_evaluation
-    from resident_index.definitions import defs
 
     instance = dg.DagsterInstance.get()
     specs = load_registry()
     scans = {spec.name: scan_landing(spec, settings.landing_dir()) for spec in specs}
     outcome = RunOutcome(refused=[str(r) for scan in scans.values() for r in scan.refused])
-    for spec in specs:  # the UI shows the refused files on each source's extract_file_names check
-        instance.report_runless_asset_event(file_names_evaluation(spec, scans[spec.name].refused, scans[spec.name].dates))
+    for spec in specs:  # the UI shows the refused files on each source's extract_file_names check: staging
+        if not scans[spec.name].dates:  # reports it on the extract; a source with none has it reported here
+            instance.report_runless_asset_event(file_names_evaluation(spec, scans[spec.name].refused))
     landed = {name: set(scan.dates) for name, scan in scans.items()}
     add_extract_dates(instance, set().union(*landed.values()))
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # failures still print in full
-    ingest = defs.resolve_job_def("ingest_sources")
     for day in sorted(set().union(*landed.values())):
         print(f"staging extracts of {day}...", flush=True)
         keys = [dg.AssetKey(name) for name, days in landed.items() if day in days]
         _wait_for_warehouse(instance, WAREHOUSE_POOL)
-        result = ingest.execute_in_process(instance=instance, partition_key=day, asset_selection=keys,
-                                           run_config=quiet, raise_on_error=False)
+        result = launch_run(instance, "ingest_sources", run_config=quiet, partition_key=day, asset_selection=keys)
         for event in (e for e in result.all_events if e.is_step_failure):
             data = event.event_specific_data
             if data.user_failure_data is not None:  # the source asset refused the extract (dg.Failure)
@@ -80,11 +78,47 @@ def run_all(full_rebuild: bool = False) -> RunOutcome:
         run_config = quiet | ({"ops": {"resolution_pairs": {"config": {"full_rebuild": True}}}}
                               if job == "build_index" and full_rebuild else {})
         tags = {MARTS_BUILT_BY_CALLER: "true"} if job == "build_index" else {}  # build_marts runs next, here
-        result = defs.resolve_job_def(job).execute_in_process(instance=instance, run_config=run_config,
-                                                              raise_on_error=False, tags=tags)
+        result = launch_run(instance, job, run_config=run_config, tags=tags)
         outcome.failures += [f"{job}: {e.step_key}: {e.event_specific_data.error.message.strip()}"
                              for e in result.all_events if e.is_step_failure]
     return outcome
+
+
+#: the code location `make ui` serves (workspace.yaml): runs made here are recorded as its runs
+WORKSPACE_FILE = settings.PROJECT_ROOT / "workspace.yaml"
+DEFINITIONS_MODULE = "resident_index.definitions"
+
+
+def launch_run(instance, job_name: str, *, run_config: dict, tags: dict | None = None,
+               partition_key: str | None = None, asset_selection=None):
+    """Run a job of the code location on the instance, in this process, as a run of that code location.
+
+    The run is created as the webserver creates a launched one: with the job's origin in the workspace's
+    code location (so the job page, the runs timeline and the asset history list it beside the runs the UI
+    and the daemon started, and the UI can re-execute it) and its Python origin (so it is reconstructable).
+    It is then executed here, in the run's own process (every job runs in process), so `resident-index run`
+    needs no daemon and waits for each run to finish. (`execute_in_process` records no code location:
+    its runs showed on no job page.)
+    """
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+    from dagster._core.definitions.repository_definition.valid_definitions import SINGLETON_REPOSITORY_NAME
+    from dagster._core.execution.api import execute_run
+    from dagster._core.remote_origin import RemoteJobOrigin, RemoteRepositoryOrigin
+    from dagster._core.workspace.load_target import WorkspaceFileTarget
+
+    [location] = [o for o in WorkspaceFileTarget([str(WORKSPACE_FILE)]).create_origins()
+                  if getattr(o.loadable_target_origin, "module_name", None) == DEFINITIONS_MODULE]
+    recon = ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs",
+                                                 working_directory=str(settings.PROJECT_ROOT)).get_reconstructable_job(job_name)
+    if asset_selection:
+        recon = recon.get_subset(asset_selection=set(asset_selection))
+    run_tags = dict(tags or {}) | ({"dagster/partition": partition_key} if partition_key else {})
+    run = instance.create_run_for_job(
+        job_def=recon.get_definition(), run_config=run_config, tags=run_tags,
+        asset_selection=frozenset(asset_selection) if asset_selection else None,
+        job_code_origin=recon.get_python_origin(),
+        remote_job_origin=RemoteJobOrigin(RemoteRepositoryOrigin(location, SINGLETON_REPOSITORY_NAME), job_name))
+    return execute_run(recon, run, instance, raise_on_error=False)
 
 
 def _wait_for_warehouse(instance, pool: str) -> None:

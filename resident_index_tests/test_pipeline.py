@@ -64,3 +64,20 @@ def test_a_new_source_yaml_yields_an_asset_with_its_checks(built_council):
     assert node["group"] == "sources"
     assert {"rows_reconcile", "quarantine_rate", "unique_record_ids", "required_fields", "valid_dob_rate",
             "valid_postcode_rate", "row_count_vs_previous"} <= set(node["checks"])
+
+
+def test_every_run_is_a_run_of_the_code_location_the_ui_serves(built_council):
+    """`resident-index run` records its runs as the webserver records a launched one, so the job pages, the
+    runs timeline and the asset history list them (an execute_in_process run has no code location)."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(built_council["env"]["DAGSTER_HOME"]) as instance:
+        runs = instance.get_runs()
+        of_location = instance.get_runs(dg.RunsFilter(tags={".dagster/repository": "__repository__@resident_index"}))
+        build = instance.get_runs(dg.RunsFilter(job_name="build_index",
+                                                tags={".dagster/repository": "__repository__@resident_index"}))
+    assert {r.job_name for r in runs} >= {"ingest_sources", "build_index", "build_marts"}
+    assert [r.run_id for r in of_location] == [r.run_id for r in runs] and len(build) == 1
+    assert all(r.job_code_origin is not None and r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    landed = {day for (day,) in query(built_council, "SELECT DISTINCT extract_date::VARCHAR FROM landing_log")}
+    assert {r.tags["dagster/partition"] for r in runs if r.job_name == "ingest_sources"} == landed

@@ -32,11 +32,11 @@ def file_names_result(refused: list[RefusedFile]) -> dg.AssetCheckResult:
                                description=description, metadata=metadata)
 
 
-def file_names_evaluation(spec: SourceSpec, refused: list[RefusedFile], dates: list[str]) -> dg.AssetCheckEvaluation:
-    """The same, as an evaluation reported outside a run (by the sensor and `resident-index run`), on the
-    source's newest landed extract (`dates`: those that landed), as the folder stands beside it; a source
-    with no extract yet has no partition to show it on, so it carries none."""
+def file_names_evaluation(spec: SourceSpec, refused: list[RefusedFile]) -> dg.AssetCheckEvaluation:
+    """The same, as an evaluation reported outside a run (by the sensor when what is refused changes, and by
+    `resident-index run` for a source with no extract to stage). It judges the folder as it stands, not an
+    extract, so it carries no partition (Dagster also keeps one run-less result per partition only)."""
     description, metadata = _figures(refused)
     return dg.AssetCheckEvaluation(asset_key=dg.AssetKey(spec.name), check_name=CHECK_NAME, passed=not refused,
                                    severity=dg.AssetCheckSeverity.WARN, description=description,
-                                   metadata=metadata, partition=max(dates) if dates else None)
+                                   metadata=metadata)

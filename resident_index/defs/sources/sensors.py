@@ -43,7 +43,7 @@ def landing_sensor(context: dg.SensorEvaluationContext):
         warnings += [str(r) for r in scan.refused]
         refused = sorted(str(r) for r in scan.refused)
         if refusals.get(spec.name, []) != refused:  # report the check only when what is refused changes
-            events.append(file_names_evaluation(spec, scan.refused, scan.dates))
+            events.append(file_names_evaluation(spec, scan.refused))
             refusals[spec.name] = refused
         new_dates |= set(scan.dates) - known
         changed = {}
