@@ -135,3 +135,64 @@ def test_every_mart_table_has_its_row_check_and_the_officer_lists_are_errors():
                         "fraud_single_person_discount", "fraud_sublets", "electoral_register_validation",
                         "electoral_review_list", "electoral_canvass_list"}
     assert "service_use" in checks.mart_tables() and "fraud_evaluation" not in checks.mart_tables()
+
+
+def test_every_staged_record_is_in_the_crosswalk_once_or_the_check_fails(tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    sql(db, "CREATE TABLE staged_records AS SELECT 'sys' AS source_system, 'r' || i AS source_record_id FROM range(6) t(i)",
+        "CREATE TABLE resident_crosswalk AS SELECT source_system, source_record_id, 'R' || source_record_id AS resident_id "
+        "FROM staged_records")
+    with dg.instance_for_test() as instance:
+        assert build(db, "resident_crosswalk", checks.every_record_once_check, instance).passed
+        sql(db, "DELETE FROM resident_crosswalk WHERE source_record_id = 'r4'",
+            "INSERT INTO resident_crosswalk VALUES ('sys', 'r1', 'R9'), ('sys', 'x', 'R8')")
+        evaluation = build(db, "resident_crosswalk", checks.every_record_once_check, instance)
+    assert not evaluation.passed and evaluation.severity == SEVERITY.ERROR and evaluation.blocking
+    meta = {k: v.value for k, v in evaluation.metadata.items()}
+    assert (meta["records_missing"], meta["records_repeated"], meta["records_not_staged"]) == (1, 1, 1)
+    assert "sys/r4" in evaluation.description and "sys/r1" in evaluation.description
+
+
+def crosswalk_stand_in(events: dict[str, int]) -> dg.AssetsDefinition:
+    """resident_crosswalk as the real asset reports it (residents), writing `events` to resident_id_history
+    under its own run, as resolve() does."""
+    @dg.asset(name="resident_crosswalk")
+    def _asset(context, warehouse: DuckDBResource) -> dg.MaterializeResult:
+        with warehouse.get_connection() as con:
+            for event, n in events.items():
+                con.execute("INSERT INTO resident_id_history SELECT ?, now(), ?, 'R' || i, NULL, 1 FROM range(?) t(i)",
+                            [context.run_id, event, n])
+            residents = con.execute("SELECT count(DISTINCT resident_id) FROM resident_crosswalk").fetchone()[0]
+        return dg.MaterializeResult(metadata={"residents": residents})
+    return _asset
+
+
+@pytest.mark.parametrize("events, severity", [
+    ({"merge": 40}, SEVERITY.ERROR),   # a mass merge: records of different people put together
+    ({"split": 40}, SEVERITY.ERROR),   # ... or one person's records parted
+    ({"mint": 300}, SEVERITY.WARN),    # many new residents: a new source does that rightly
+])
+def test_id_churn_against_the_last_build_fails_on_mass_merges_and_splits(tmp_path, events, severity):
+    db = tmp_path / "warehouse.duckdb"
+    limits = load_limits().crosswalk
+    residents = max(limits.min_previous, 400)
+    sql(db, "CREATE TABLE resident_id_history (run_id VARCHAR, recorded_at TIMESTAMP, event VARCHAR, "
+            "resident_id VARCHAR, related_id VARCHAR, records BIGINT)",
+        f"CREATE TABLE resident_crosswalk AS {rows(residents)}")
+
+    def run(events):
+        result = dg.materialize([crosswalk_stand_in(events), checks.id_churn_check], instance=instance,
+                                raise_on_error=False, resources={"warehouse": DuckDBResource(database=str(db))})
+        [evaluation] = result.get_asset_check_evaluations()
+        return evaluation
+
+    with dg.instance_for_test() as instance:
+        first = run({"mint": residents})
+        assert first.passed and "no earlier build" in first.description
+        assert run({"merge": 2, "mint": 3}).passed  # an ordinary day
+        evaluation = run(events)
+    assert not evaluation.passed and evaluation.severity == severity and evaluation.blocking
+    meta = {k: v.value for k, v in evaluation.metadata.items()}
+    kind = next(iter(events))
+    assert meta[f"{kind}s"] == events[kind] and meta["previous_residents"] == residents
+    assert meta[f"{kind}_share"] == round(events[kind] / residents, 5)

@@ -1,5 +1,6 @@
-"""Checks on what the index builds: one golden row per resident, the review queue's growth and the marts'
-row counts against the last build. Plain figures from SQL; resident_index/defs/quality/ wires them into
+"""Checks on what the index builds: every staged record once in the crosswalk, resident ID churn against the
+last build, one golden row per resident, the review queue's growth and the marts' row counts against the last
+build. Plain figures from SQL; resident_index/defs/quality/ wires them into
 Dagster, with the limits of build_checks.yaml."""
 
 from __future__ import annotations
@@ -31,8 +32,18 @@ class MartLimits(BaseModel):
         return any(fnmatch(table, pattern) for pattern in self.officer_facing)
 
 
+class CrosswalkLimits(BaseModel):
+    """Resident IDs changed by one build, as shares of the residents the last build held."""
+    model_config = ConfigDict(extra="forbid")
+    max_merge_share: float = Field(gt=0, le=1)
+    max_split_share: float = Field(gt=0, le=1)
+    max_mint_share: float = Field(gt=0)
+    min_previous: int = Field(ge=0)
+
+
 class BuildCheckLimits(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    crosswalk: CrosswalkLimits
     review_queue: ReviewQueueLimits
     marts: MartLimits
 
@@ -50,6 +61,75 @@ class Judgement:
     passed: bool
     says: str
     figures: dict = field(default_factory=dict)
+
+
+def every_record_once(con: duckdb.DuckDBPyConnection) -> Judgement:
+    """Every staged record (staged_records: the latest version of each record any accepted extract held) is in
+    resident_crosswalk exactly once, with a resident ID, and the crosswalk holds no record that was not staged."""
+    staged, rows, repeated, missing, unknown, without_id = con.execute("""
+        SELECT (SELECT count(*) FROM staged_records),
+               (SELECT count(*) FROM resident_crosswalk),
+               (SELECT count(*) FROM (SELECT source_system, source_record_id FROM resident_crosswalk
+                                      GROUP BY ALL HAVING count(*) > 1)),
+               (SELECT count(*) FROM (SELECT source_system, source_record_id FROM staged_records
+                                      EXCEPT SELECT source_system, source_record_id FROM resident_crosswalk)),
+               (SELECT count(*) FROM (SELECT source_system, source_record_id FROM resident_crosswalk
+                                      EXCEPT SELECT source_system, source_record_id FROM staged_records)),
+               (SELECT count(*) FROM resident_crosswalk WHERE resident_id IS NULL)""").fetchone()
+    examples = {"repeated": con.execute("""
+                    SELECT source_system || '/' || source_record_id FROM resident_crosswalk
+                    GROUP BY source_system, source_record_id HAVING count(*) > 1 ORDER BY 1 LIMIT 10""").fetchall(),
+                "missing": con.execute("""
+                    SELECT source_system || '/' || source_record_id FROM (
+                        SELECT source_system, source_record_id FROM staged_records
+                        EXCEPT SELECT source_system, source_record_id FROM resident_crosswalk) ORDER BY 1 LIMIT 10""").fetchall()}
+    figures = {"records_missing": missing, "records_repeated": repeated, "records_not_staged": unknown,
+               "records_without_an_id": without_id, "staged_records": staged, "crosswalk_rows": rows}
+    if not (repeated or missing or unknown or without_id):
+        return Judgement(True, f"{rows:,} crosswalk rows for the {staged:,} staged records: each exactly once.", figures)
+    ids = {k: ", ".join(r[0] for r in v) for k, v in examples.items()}
+    parts = [f"{missing:,} staged records are missing (e.g. {ids['missing']})" if missing else "",
+             f"{repeated:,} records appear more than once (e.g. {ids['repeated']})" if repeated else "",
+             f"{unknown:,} rows are for records no accepted extract holds" if unknown else "",
+             f"{without_id:,} rows have no resident ID" if without_id else ""]
+    return Judgement(False, "resident_crosswalk is not every staged record exactly once: "
+                     + "; ".join(p for p in parts if p) + ". A record missing from it is missing from every "
+                     "resident's golden record, and one held twice may sit in two: rebuild the index (build_index) "
+                     "and, if it persists, report it with these figures.",
+                     {**figures, "examples": {k: [r[0] for r in v] for k, v in examples.items() if v}})
+
+
+def id_churn(events: dict[str, int], residents: int, previous: int | None, limits: CrosswalkLimits) -> Judgement:
+    """The resident IDs one build merged, split and minted (its events in resident_id_history), as shares of
+    the residents the last build held. A merge or split share over its limit is an ERROR (records of different
+    people put together, or one person's records parted, on a scale no day's extracts explain); a mint share over
+    its limit is a WARN (a new source or a big extract mints many IDs rightly)."""
+    merges, splits, mints = (events.get(e, 0) for e in ("merge", "split", "mint"))
+    figures = {"merges": merges, "splits": splits, "mints": mints, "retired": events.get("retire", 0),
+               "residents": residents}
+    if previous is None or previous == 0:
+        return Judgement(True, f"{residents:,} residents ({mints:,} IDs minted); no earlier build to compare with.",
+                         figures)
+    shares = {"merge": merges / previous, "split": splits / previous, "mint": mints / previous}
+    figures |= {"merge_share": round(shares["merge"], 5), "split_share": round(shares["split"], 5),
+                "mint_share": round(shares["mint"], 5), "previous_residents": previous,
+                "max_merge_share": limits.max_merge_share, "max_split_share": limits.max_split_share,
+                "max_mint_share": limits.max_mint_share}
+    said = (f"{merges:,} merges, {splits:,} splits and {mints:,} new IDs against the last build's {previous:,} "
+            f"residents ({shares['merge']:.1%}, {shares['split']:.1%}, {shares['mint']:.1%})")
+    over = [f"{kind}s {shares[kind]:.1%} > {limit:.1%}" for kind, limit in
+            (("merge", limits.max_merge_share), ("split", limits.max_split_share), ("mint", limits.max_mint_share))
+            if shares[kind] > limit]
+    if previous < limits.min_previous or not over:
+        return Judgement(True, said + ".", figures)
+    error = any(not o.startswith("mint") for o in over)
+    return Judgement(False, said + f": {', '.join(over)} (build_checks.yaml crosswalk). "
+                     + ("Resident IDs moved on a scale no day's extracts explain: the model or a source's identifiers "
+                        "may have changed; the golden record and the marts are not rebuilt from it. Look at this "
+                        "run's events in resident_id_history and the new extracts before rerunning."
+                        if error else "Many new residents: expected after a new source or a large extract, "
+                                      "otherwise look at why records stopped linking."),
+                     {**figures, "severity": "ERROR" if error else "WARN"})
 
 
 def one_golden_row_per_resident(con: duckdb.DuckDBPyConnection) -> Judgement:

@@ -1,5 +1,8 @@
 """Asset checks downstream of the sources (figures and limits: resident_index/quality/build_checks.py/.yaml).
 
+- resident_crosswalk `every_record_once` (ERROR, blocking: a record missing or held twice never reaches the
+  golden record) and `id_churn` (blocking; ERROR on mass merges or splits against the last build, WARN on many
+  new IDs);
 - golden_residents `one_row_per_resident` (ERROR, blocking: nothing downstream of a split or missing record is
   built, so the marts keep the last good build);
 - review_queue `queue_growth` (WARN: a queue that jumps is worth a look, never a reason to stop);
@@ -14,27 +17,69 @@ from dagster_duckdb import DuckDBResource
 
 from resident_index.defs.marts import counter_fraud, electoral_register, evidence, service_demand
 from resident_index.defs.partitions import WAREHOUSE_POOL
-from resident_index.quality.build_checks import (Judgement, load_limits, one_golden_row_per_resident,
-                                                 review_queue_growth, rows_against_last_build)
+from resident_index.quality.build_checks import (Judgement, every_record_once, id_churn, load_limits,
+                                                 one_golden_row_per_resident, review_queue_growth,
+                                                 rows_against_last_build)
 from resident_index.resolution.review import remaining
 
 LIMITS = load_limits()
 
 
-def previous_row_count(instance: dg.DagsterInstance, asset: str) -> int | None:
-    """dagster/row_count of the asset's materialisation before its latest, or None on its first build."""
+def previous_row_count(instance: dg.DagsterInstance, asset: str, key: str = "dagster/row_count") -> int | None:
+    """A figure (`key`) of the asset's materialisation before its latest, or None on its first build."""
     records = instance.fetch_materializations(dg.AssetKey(asset), limit=2).records
     if len(records) < 2:
         return None
-    entry = records[1].asset_materialization.metadata.get("dagster/row_count")
+    entry = records[1].asset_materialization.metadata.get(key)
     return None if entry is None else int(entry.value)
+
+
+def _numbers(figures: dict) -> dict:
+    """Figures as metadata: numbers as MetadataValue.int/float (the UI plots them build by build), lists and
+    dicts as JSON, text as text."""
+    out = {}
+    for k, v in figures.items():
+        if v is None:
+            continue
+        if isinstance(v, bool) or isinstance(v, str):
+            out[k] = v
+        elif isinstance(v, int):
+            out[k] = dg.MetadataValue.int(v)
+        elif isinstance(v, float):
+            out[k] = dg.MetadataValue.float(v)
+        else:
+            out[k] = dg.MetadataValue.json(v)
+    return out
 
 
 def _result(j: Judgement, severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=j.passed, severity=severity, description=j.says,
-                               metadata={"says": dg.MetadataValue.text(j.says),
-                                         **{k: dg.MetadataValue.json(v) if isinstance(v, list) else v
-                                            for k, v in j.figures.items() if v is not None}})
+                               metadata={**_numbers(j.figures), "says": dg.MetadataValue.text(j.says)})
+
+
+@dg.asset_check(asset="resident_crosswalk", name="every_record_once", blocking=True, pool=WAREHOUSE_POOL,
+                description="[ERROR] Every staged record is in resident_crosswalk exactly once, with a resident ID, "
+                            "and it holds no record that was not staged.")
+def every_record_once_check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        return _result(every_record_once(con), dg.AssetCheckSeverity.ERROR)
+
+
+@dg.asset_check(asset="resident_crosswalk", name="id_churn", blocking=True, pool=WAREHOUSE_POOL,
+                description=f"[ERROR on merges or splits, WARN on new IDs] This build merged at most "
+                            f"{LIMITS.crosswalk.max_merge_share:.0%} and split at most "
+                            f"{LIMITS.crosswalk.max_split_share:.0%} of the last build's residents, and minted at "
+                            f"most {LIMITS.crosswalk.max_mint_share:.0%} new IDs (build_checks.yaml crosswalk).")
+def id_churn_check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    [latest, *_] = context.instance.fetch_materializations(dg.AssetKey("resident_crosswalk"), limit=1).records or [None]
+    with warehouse.get_connection() as con:
+        residents = con.execute("SELECT count(DISTINCT resident_id) FROM resident_crosswalk").fetchone()[0]
+        events = dict(con.execute("SELECT event, count(*) FROM resident_id_history WHERE run_id = ? GROUP BY 1",
+                                  [latest.run_id if latest else context.run_id]).fetchall())
+    judgement = id_churn(events, residents, previous_row_count(context.instance, "resident_crosswalk", "residents"),
+                         LIMITS.crosswalk)
+    severity = dg.AssetCheckSeverity.WARN if judgement.figures.get("severity") == "WARN" else dg.AssetCheckSeverity.ERROR
+    return _result(judgement, severity)
 
 
 @dg.asset_check(asset="golden_residents", name="one_row_per_resident", blocking=True, pool=WAREHOUSE_POOL,
