@@ -36,7 +36,10 @@ demo: setup
 test: setup
 	.venv/bin/pytest -q
 
+# the chart server (loopback, port 3001: RESIDENT_INDEX_CHARTS_URL) lets the UI show each chart inline and open
+# its interactive page; it stops with the UI
 ui: setup
+	.venv/bin/python -m resident_index.charts & charts=$$!; trap 'kill $$charts' EXIT INT TERM; \
 	.venv/bin/dg dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: setup
