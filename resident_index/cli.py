@@ -28,7 +28,8 @@ def _synth(args: argparse.Namespace) -> int:
     from resident_index.synthetic import generate_council
 
     summary = generate_council(residents=args.residents, seed=args.seed, data_dir=settings.data_dir(),
-                               as_of=date.fromisoformat(args.as_of), variant=args.variant)
+                               as_of=date.fromisoformat(args.as_of), variant=args.variant,
+                               council=args.council)
     print(json.dumps(summary, indent=2, default=str))
     return 0
 
@@ -75,6 +76,22 @@ def _new_council(args: argparse.Namespace) -> int:
           f"{'the synthetic council' if args.with_sources else 'no'} systems in sources/)")
     print(f"use it: export RESIDENT_INDEX_COUNCIL_DIR={folder.resolve()}  (docs/onboarding-a-council.md)")
     return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    """Validate the council config folder's source YAMLs and rule files: 0 when clean, 2 on any error
+    (each naming the file, the key and what was expected); warnings (an output that would be empty) print
+    but pass."""
+    from resident_index.council import check_council, council_dir
+
+    errors, warnings = check_council()
+    print(f"council config folder: {council_dir()}")
+    for warning in warnings:
+        print(f"WARN: {warning}")
+    for error in errors:
+        print(f"ERROR: {error}", file=sys.stderr)
+    print(f"{len(errors)} error(s), {len(warnings)} warning(s)")
+    return 2 if errors else 0
 
 
 class CliError(Exception):
@@ -291,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--variant", choices=["standard", "hard"], default="standard",
                    help="hard: one snapshot, CRM names in any order without commas, a third of CRM contacts "
                         "without an address, mobiles and landlines in one phone column (docs/synthetic-council.md)")
+    p.add_argument("--council", choices=["northbridge", "eastmere"], default="northbridge",
+                   help="eastmere: a second council's layout (its systems, columns, codes and formats; one snapshot); "
+                        "run it with RESIDENT_INDEX_COUNCIL_DIR=resident_index/councils/eastmere")
     p.set_defaults(func=_synth)
 
     p = sub.add_parser("run", help="materialise the whole asset graph headless (every landed extract, then the index)")
@@ -306,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("folder")
     p.add_argument("--with-sources", action="store_true", help="copy the synthetic council's source YAMLs too")
     p.set_defaults(func=_new_council)
+
+    p = sub.add_parser("check-config", help="validate the council config folder (sources and rule files)")
+    p.set_defaults(func=_check_config)
 
     p = sub.add_parser("review", help="work the matching review queue (verdicts apply from the next run)")
     p.add_argument("--reviewer", help="your name for the audit trail (default: your login)")
