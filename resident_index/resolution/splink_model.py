@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-MODEL_YAML = Path(__file__).with_name("model.yaml")
+from resident_index.council import config_file
+
 MODEL_FILE = "resident_model.json"
 
 #: two address strings that are one place written differently (FLAT 2, 12 HIGH ST ~ 2/12 HIGH STREET)
@@ -20,7 +21,7 @@ SIMILAR_ADDRESS = ("(jaro_winkler_similarity(address_l, address_r) >= 0.9 OR len
 
 
 def model_config() -> dict:
-    return yaml.safe_load(MODEL_YAML.read_text(encoding="utf-8"))
+    return yaml.safe_load(config_file("model.yaml").read_text(encoding="utf-8"))
 
 
 def _custom(sql: str, label: str, is_null: bool = False):
