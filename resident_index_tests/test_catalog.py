@@ -76,11 +76,6 @@ def test_every_schedule_and_sensor_says_what_it_does():
         assert definition.description and len(definition.description) > 40, definition.name
 
 
-#: table assets whose modules (resolution, reference) were being changed by others alongside this test: each
-#: needs `"dagster/column_schema": column_schema(con, <table>)` (resident_index/defs/metadata.py) in its result
-SCHEMA_ADDED_IN_THEIR_OWN_MODULES = {"resolution_input", "resolution_pairs", "resident_crosswalk", "review_queue", "llpg"}
-
-
 def test_every_built_table_asset_reports_its_column_schema(built_council, monkeypatch):
     from resident_index.definitions import defs
 
@@ -95,5 +90,7 @@ def test_every_built_table_asset_reports_its_column_schema(built_council, monkey
             if "dagster/column_schema" not in {**spec.metadata, **meta}:
                 missing.append(spec.key.to_user_string())
         golden = instance.get_latest_materialization_event(dg.AssetKey("golden_residents")).asset_materialization
-    assert set(missing) <= SCHEMA_ADDED_IN_THEIR_OWN_MODULES, missing
+        crosswalk = instance.get_latest_materialization_event(dg.AssetKey("resident_crosswalk")).asset_materialization
+    assert missing == []  # each table asset's result needs `"dagster/column_schema": column_schema(con, <table>)`
     assert "resident_id" in [c.name for c in golden.metadata["dagster/column_schema"].value.columns]
+    assert {"source_record_id", "resident_id"} <= {c.name for c in crosswalk.metadata["dagster/column_schema"].value.columns}

@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from resident_index.addresses.gazetteer_formats import (OPTIONAL_FEATURES, GazetteerError, config_path, load_config,
                                                         load_gazetteer)
+from resident_index.defs.metadata import column_schema
 from resident_index.defs.partitions import WAREHOUSE_POOL
 
 
@@ -22,6 +23,7 @@ def llpg(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.Mat
         try:
             config = load_config()
             loaded = load_gazetteer(con, config)
+            schema = column_schema(con, "llpg")
         except GazetteerError as exc:
             error = str(exc)
     if error:
@@ -33,7 +35,7 @@ def llpg(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.Mat
     if loaded.rows_without_postcode:
         context.log.warning(f"{config.path()}: {loaded.rows_without_postcode} row(s) have no postcode")
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": loaded.rows, "wards": loaded.wards, "format": config.format,
+        "dagster/row_count": loaded.rows, "dagster/column_schema": schema, "wards": loaded.wards, "format": config.format,
         "file": str(config.path()), "config": str(config_path()), "sha256": loaded.sha256,
         "rows_without_postcode": loaded.rows_without_postcode,
         "absent_columns": dg.MetadataValue.json(list(absent)),

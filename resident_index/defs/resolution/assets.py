@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from resident_index.charts import chart_metadata
-from resident_index.defs.metadata import md_table
+from resident_index.defs.metadata import column_schema, md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.defs.resolution.health_checks import (crosswalk_check_results, fail_unhealthy,
                                                           health_check_specs, model_check_results, previous_health)
@@ -36,8 +36,9 @@ def resolution_input(warehouse: DuckDBResource) -> dg.MaterializeResult:
         figures = build_resolution_input(con, load_registry())
         n, with_dob, with_nhs = con.execute(
             "SELECT count(*), count(dob), count(nhs_number) FROM resolution_input").fetchone()
-    return dg.MaterializeResult(metadata={"dagster/row_count": n, "with_dob": with_dob, "with_nhs_number": with_nhs,
-                                          **figures})
+        schema = column_schema(con, "resolution_input")
+    return dg.MaterializeResult(metadata={"dagster/row_count": n, "dagster/column_schema": schema, "with_dob": with_dob,
+                                          "with_nhs_number": with_nhs, **figures})
 
 
 @dg.asset(group_name=GROUP, kinds={"splink"}, pool=WAREHOUSE_POOL, deps=[resolution_input],
@@ -86,8 +87,10 @@ def resolution_pairs(config: PairsConfig, warehouse: DuckDBResource) -> dg.Mater
         figures = score_pairs(con, models_dir() / MODEL_FILE, cfg, full_rebuild=config.full_rebuild)
         above = con.execute("SELECT count(*) FILTER (match_probability >= ?) FROM resolution_pairs",
                             [cfg["link_threshold"]]).fetchone()[0]
+        schema = column_schema(con, "resolution_pairs")
     per_rule = figures.pop("comparisons_per_blocking_rule", None)
-    meta = {**figures, "dagster/row_count": figures["pairs"], "pairs_above_link_threshold": above}
+    meta = {**figures, "dagster/row_count": figures["pairs"], "dagster/column_schema": schema,
+            "pairs_above_link_threshold": above}
     if per_rule:
         meta["comparisons_per_blocking_rule"] = md_table(
             ["blocking rule", "comparisons"], [(f"`{r['rule']}`", r["comparisons"]) for r in per_rule], max_chars=200)
@@ -109,9 +112,11 @@ def resident_crosswalk(context: dg.AssetExecutionContext, warehouse: DuckDBResou
                                     FROM resident_crosswalk GROUP BY 1 ORDER BY 1""").fetchall()
         checks, health_figures = crosswalk_check_results(con, cfg, models_dir() / MODEL_FILE,
                                                          previous_health(context.instance))
+        schema = column_schema(con, "resident_crosswalk")
     table = md_table(["source", "records", "residents"], per_source)
     yield dg.MaterializeResult(metadata={
-        "dagster/row_count": figures["records"], "residents": figures["residents"], "links": figures["links"],
+        "dagster/row_count": figures["records"], "dagster/column_schema": schema, "residents": figures["residents"],
+        "links": figures["links"],
         "mode": figures["mode"], "records_reclustered": figures["records_reclustered"],
         "id_events": dg.MetadataValue.json(figures["id_events"]),
         "links_refused_by_conflict": dg.MetadataValue.json(figures["links_refused_by_conflict"]),
@@ -129,7 +134,9 @@ def review_queue(warehouse: DuckDBResource) -> dg.MaterializeResult:
         figures = build_review_queue(con, cfg)
         reasons = con.execute("SELECT reason, count(*) FROM review_queue GROUP BY 1").fetchall()
         decisions = con.execute("SELECT count(*) FROM review_decisions").fetchone()[0]
-    return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in reasons), **figures,
+        schema = column_schema(con, "review_queue")
+    return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in reasons),
+                                          "dagster/column_schema": schema, **figures,
                                           **{r: n for r, n in reasons}, "decisions_so_far": decisions})
 
 
