@@ -190,7 +190,8 @@ def _review(args: argparse.Namespace) -> int:
     from resident_index import read_snapshot
     from resident_index.resolution import review
 
-    reviewer = args.reviewer or getpass.getuser()
+    grant = _grant(args, "review", ["review_queue"])
+    reviewer = args.reviewer or grant.user
     if args.verdict:
         if not (args.left and args.right):
             raise CliError(f"--verdict needs --left and --right record ids ({review.ID_FORM})")
@@ -203,6 +204,8 @@ def _review(args: argparse.Namespace) -> int:
                                          args.wait)
         except ValueError as exc:
             raise CliError(str(exc)) from None
+        grant.audit(table="review_decisions", rows=1, detail={"verdict": args.verdict, "left": args.left,
+                                                              "right": args.right, "written": written})
         if not written:
             return 1
         print(f"recorded: {args.left} and {args.right} are {args.verdict} ({reviewer}); "
@@ -215,6 +218,8 @@ def _review(args: argparse.Namespace) -> int:
         decided = _decided_since(wait=0)
         skipped: set[tuple[str, str]] = set()
         while (pair := review.next_pair(con, skipped | decided)) is not None:
+            grant.audit(residents=[pair["resident_id_l"], pair["resident_id_r"]], table="review_queue", rows=1,
+                        detail={"pair": [pair["unique_id_l"], pair["unique_id_r"]]})
             print(review.render(pair))
             print(f"\n{review.remaining(con, decided)} pair(s) left in the queue")
             try:
@@ -231,6 +236,9 @@ def _review(args: argparse.Namespace) -> int:
                 verdict = "same" if answer == "s" else "different"
                 given = review.verdict(pair["unique_id_l"], pair["unique_id_r"], verdict, reviewer)
                 written, now_decided = _write_verdicts([given], args.wait)
+                grant.audit(residents=[pair["resident_id_l"], pair["resident_id_r"]], table="review_decisions",
+                            rows=1, detail={"verdict": verdict, "pair": [pair["unique_id_l"], pair["unique_id_r"]],
+                                            "written": written})
                 decided |= now_decided | {(pair["unique_id_l"], pair["unique_id_r"])}
                 print(f"recorded: {verdict}\n" if written else f"kept: {verdict} (recorded when the warehouse is free)\n")
             else:
@@ -240,13 +248,31 @@ def _review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grant(args: argparse.Namespace, action: str, tables: list[str]):
+    """The access layer's Grant for this command (resident_index/protection/access.py): refused, with the
+    refusal audited, when the user or the purpose may not read `tables`."""
+    from resident_index.council import CouncilConfigError
+    from resident_index.protection.access import AccessDenied, authorise
+
+    try:
+        return authorise(action, tables, user=args.user, purpose=args.purpose)
+    except AccessDenied as exc:
+        raise CliError(f"refused: {exc}", code=4) from None
+    except CouncilConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
 def _find(args: argparse.Namespace) -> int:
     from resident_index import read_snapshot
     from resident_index.golden import lookup
 
     dob = _dob(args.dob)
+    grant = _grant(args, "find", ["golden_residents"])
     with _reading(args.wait) as (con, about):
-        found = lookup.find(con, args.name, dob, args.postcode)
+        found = grant.filter_found(lookup.find(con, args.name, dob, args.postcode,
+                                               exclude=grant.hidden_residents(con)))
+    grant.audit(residents=[f["resident_id"] for f in found], table="golden_residents", rows=len(found),
+                detail={"name": args.name, "dob": args.dob, "postcode": args.postcode})
     if args.json:
         _say(read_snapshot.as_at(about))
         print(json.dumps(found, default=str, indent=2))
@@ -259,11 +285,20 @@ def _show(args: argparse.Namespace) -> int:
     from resident_index import read_snapshot
     from resident_index.golden import lookup
 
+    grant = _grant(args, "show", ["golden_residents"])
     with _reading(args.wait) as (con, about):
-        person = lookup.show(con, args.resident_id)
+        hidden = args.resident_id in grant.hidden_residents(con)
+        person = None if hidden else lookup.show(con, args.resident_id)
+        person = person and grant.filter_person(person)
     if person is None:
+        grant.audit(residents=[args.resident_id], table="golden_residents", rows=0,
+                    detail="restricted: not shown" if hidden else "no such resident")
         _say(f"no resident {args.resident_id} ({read_snapshot.as_at(about)})")
         return 1
+    grant.audit(residents=[args.resident_id, *(m["resident_id"] for m in person["household"]),
+                           *(r["related_resident_id"] for r in person["relationships"])],
+                table="golden_residents", rows=1, detail={"shown": args.resident_id})
+    _say(f"shown to {grant.user} for purpose {grant.purpose_id}: what it does not cover is withheld")
     if args.json:
         print(json.dumps({**person, "as_at": read_snapshot.as_at(about)}, default=str, indent=2))
     else:
@@ -295,6 +330,12 @@ def _restore(args: argparse.Namespace) -> int:
     for kept in done["kept"]:
         print(f"the replaced files are kept at {kept}")
     return 0
+
+
+def _access_arguments(p: argparse.ArgumentParser) -> None:
+    from resident_index.protection.commands import access_arguments
+
+    access_arguments(p)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -338,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--note")
     p.add_argument("--wait", type=float, default=120.0, metavar="SECONDS",
                    help="how long to wait to write a verdict while a run holds the warehouse (default 120)")
+    _access_arguments(p)
     p.set_defaults(func=_review)
 
     p = sub.add_parser("find", help="find residents by name (any name they have used), ranked")
@@ -346,13 +388,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--postcode")
     p.add_argument("--json", action="store_true")
     p.add_argument("--wait", type=float, default=120.0, metavar="SECONDS", help=READ_WAIT)
+    _access_arguments(p)
     p.set_defaults(func=_find)
 
     p = sub.add_parser("show", help="a resident's golden record with lineage, addresses, household, timeline")
     p.add_argument("resident_id")
     p.add_argument("--json", action="store_true")
     p.add_argument("--wait", type=float, default=120.0, metavar="SECONDS", help=READ_WAIT)
+    _access_arguments(p)
     p.set_defaults(func=_show)
+
+    from resident_index.protection.commands import add_commands
+
+    add_commands(sub)  # export, sar, request, share, audit, records (docs/data-protection.md)
 
     p = sub.add_parser("backup", help="copy the warehouse (under its lock) and the trained model into a new folder")
     p.add_argument("folder")

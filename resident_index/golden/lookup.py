@@ -35,9 +35,9 @@ def _query_name(text: str) -> str:
 
 
 def find(con: duckdb.DuckDBPyConnection, name: str, dob: date | None = None, postcode: str | None = None,
-         limit: int = 10) -> list[dict]:
+         limit: int = 10, exclude: set[str] | frozenset = frozenset()) -> list[dict]:
     """Candidates ranked by name similarity (any name they have used), with a date of birth or postcode
-    that agrees lifting them."""
+    that agrees lifting them; never the residents in `exclude` (hidden by a restriction request)."""
     query = _query_name(name)
     first, last = query.split(" ")[0], query.split(" ")[-1]
     pc = re.sub(r"\s+", "", postcode or "").upper() or None
@@ -52,7 +52,8 @@ def find(con: duckdb.DuckDBPyConnection, name: str, dob: date | None = None, pos
                      + CASE WHEN dob = {qd}::DATE THEN 0.5 ELSE 0 END
                      + CASE WHEN replace(postcode, ' ', '') = {qp} THEN 0.3 ELSE 0 END, 3) AS score
         FROM golden_residents
-        WHERE {similarity} >= 0.8 OR (dob = {qd}::DATE AND jaro_winkler_similarity(surname, {ql}) >= 0.8)
+        WHERE ({similarity} >= 0.8 OR (dob = {qd}::DATE AND jaro_winkler_similarity(surname, {ql}) >= 0.8))
+          {"AND resident_id NOT IN (" + ", ".join(map(_literal, sorted(exclude))) + ")" if exclude else ""}
         ORDER BY score DESC, resident_id
         LIMIT {int(limit)}""").fetchall()
     cols = ("resident_id", "name", "dob", "postcode", "address", "services", "deceased", "score")
