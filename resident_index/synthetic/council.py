@@ -54,7 +54,10 @@ def generate_council(residents: int, seed: int, data_dir: Path, as_of: date = da
 
     gaz = pop.gazetteer
     (data_dir / "reference").mkdir(parents=True, exist_ok=True)
-    truth.write_csv(gaz.llpg, data_dir / "reference" / "llpg.csv")
+    if relayout is None:
+        truth.write_csv(gaz.llpg, data_dir / "reference" / "llpg.csv")
+    else:
+        relayout.write_gazetteer(gaz.llpg, data_dir / "reference")
 
     records: dict[str, dict[str, int]] = {}
     truth_parts = []

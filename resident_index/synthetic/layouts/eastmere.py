@@ -10,12 +10,32 @@ pupil and a parent in one admissions row). Eastmere ships one snapshot: its firs
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 from resident_index.synthetic.layouts import Place, System, identity_ids
 
 PLACE = Place(town="EASTMERE", postcode_area="EM")
 SNAPSHOTS = 1
+#: Eastmere's gazetteer is its LLPG team's property list, a CSV in its own columns (no coordinates in
+#: degrees), read through data/reference/gazetteer.yaml's column map (docs/gazetteer.md)
+GAZETTEER_FILE = "eastmere_property_list.csv"
+GAZETTEER_COLUMNS = {"uprn": "UPRN", "parent_uprn": "PARENT_UPRN", "sao": "SUB_BUILDING", "pao": "BUILDING",
+                     "street": "STREET", "locality": "LOCALITY", "town": "TOWN", "postcode": "POSTCODE",
+                     "ward": "WARD_NAME", "polling_district": "POLLING_DISTRICT", "easting": "X_COORD",
+                     "northing": "Y_COORD", "property_type": "PROPERTY_CLASS", "address_text": "FULL_ADDRESS"}
+
+
+def write_gazetteer(llpg: pl.DataFrame, reference: Path) -> None:
+    """The property list and the gazetteer.yaml that says how to read it."""
+    reference.mkdir(parents=True, exist_ok=True)
+    out = llpg.select(**{column: pl.col(canonical).replace("", None) for canonical, column in GAZETTEER_COLUMNS.items()})
+    out.write_csv(reference / GAZETTEER_FILE)
+    lines = ["# Eastmere's gazetteer: the LLPG team's property list (docs/gazetteer.md, format csv)",
+             "format: csv", f"file: {GAZETTEER_FILE}", "columns:"]
+    lines += [f"  {canonical}: {column}" for canonical, column in GAZETTEER_COLUMNS.items()]
+    (reference / "gazetteer.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _date(column: str, source: str, target: str) -> pl.Expr:
