@@ -60,7 +60,7 @@ DEFINED_BY: dict[str, list[str]] = {
 NO_PERSONAL_DATA = frozenset({
     "llpg", "resolution_model", "service_overlap", "service_combinations", "demand_by_ward_age",
     "service_trend_monthly", "electoral_validation_rates", "resolution_evaluation", "golden_evaluation",
-    "fraud_evaluation", "electoral_evaluation",
+    "fraud_evaluation", "electoral_evaluation", "feedback_scorecards", "quality_feedback_evaluation",
 })
 
 

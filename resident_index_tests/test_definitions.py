@@ -71,7 +71,8 @@ def test_evaluations_against_the_truth_are_their_own_job_not_part_of_the_daily_b
         return {k.to_user_string() for k in defs.resolve_job_def(job).asset_layer.executable_asset_keys}
 
     evaluations = {name for name in graph_snapshot(defs) if name.endswith("_evaluation")}
-    assert evaluations == {"resolution_evaluation", "golden_evaluation", "fraud_evaluation", "electoral_evaluation"}
+    assert evaluations == {"resolution_evaluation", "golden_evaluation", "fraud_evaluation", "electoral_evaluation",
+                           "quality_feedback_evaluation"}
     assert keys("evaluate_against_truth") == evaluations
     assert not evaluations & (keys("build_index") | keys("build_marts"))
     assert defs.resolve_schedule_def("daily_build").job_name == "build_index"

@@ -35,7 +35,7 @@ train_resolution_model = dg.define_asset_job(
 MARTS = dg.AssetSelection.groups("marts")
 
 EVALUATIONS = dg.AssetSelection.assets("resolution_evaluation", "golden_evaluation", "fraud_evaluation",
-                                       "electoral_evaluation")
+                                       "electoral_evaluation", "quality_feedback_evaluation")
 
 build_index = dg.define_asset_job(
     "build_index", executor_def=SERIAL, selection=dg.AssetSelection.all() - SOURCES - MODEL - MARTS - EVALUATIONS,
