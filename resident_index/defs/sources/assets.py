@@ -108,6 +108,7 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                                                 "rejected": str(result.error)})
             raise dg.Failure(description=f"{spec.name} extract {day} rejected: {result.error}. {_kept(in_use)}.",
                              metadata={**counts, "file": str(path)})
+        scan = scan_landing(spec, landing_dir())
         yield dg.MaterializeResult(metadata={
             **counts,
             "dagster/row_count": result.rows_staged,
@@ -119,10 +120,11 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
             "quarantine_reasons": dg.MetadataValue.md(_reasons(result.quarantined)),
             "rows_reused_from_previous_extract": result.rows_reused,
             "profile": dg.MetadataValue.md(profile_markdown(result.records)),
+            **_latest_extract_link(spec, scan.dates),
         })
         for o in outcomes:
             yield _check_result(o)
-        yield file_names_result(scan_landing(spec, landing_dir()).refused)
+        yield file_names_result(scan.refused)
         if rejection is not None:
             context.log.warning(rejection)
             # raised here, after every check has reported, in place of Dagster's own "1 blocking asset check
@@ -132,6 +134,16 @@ def build_source_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 "failed_checks": dg.MetadataValue.json({o.name: o.explanation for o in failed})})
 
     return _source
+
+
+def _latest_extract_link(spec: SourceSpec, dates: list[str]) -> dict:
+    """A link to the source's page on its newest landed extract: the UI's Materialize dialog opens with that
+    partition chosen (it reads the page's `partition` parameter; Dagster lets no definition set its default,
+    which is no partition at all). Relative, so it works on whatever host and port the UI is served."""
+    if not dates:
+        return {}
+    return {"latest_landed_extract": dates[-1],
+            "materialize_latest_extract": dg.MetadataValue.url(f"/assets/{spec.name}?partition={dates[-1]}")}
 
 
 def _rejection(spec: SourceSpec, day: date, failed: list[CheckOutcome], in_use: date | None) -> str:
