@@ -55,3 +55,117 @@ def start_council_folder(dest: Path, with_sources: bool = False) -> Path:
     shutil.copytree(BUNDLED_COUNCIL, dest, ignore=ignore, dirs_exist_ok=True)
     (dest / "sources").mkdir(exist_ok=True)
     return dest
+
+
+def load_rule_file(name: str, model, sources: list | None = None):
+    """A rule file of the council in use, validated by its pydantic `model` (extra keys forbidden). The
+    registry's sources (loaded when not given) are the validation context, so a rule naming an unknown
+    system, role or column fails here. Any problem is a CouncilConfigError naming the file, each key and
+    what was expected."""
+    import yaml
+    from pydantic import ValidationError
+
+    path = config_file(name)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CouncilConfigError(f"{path}: not valid YAML: {exc}") from None
+    if sources is None:
+        from resident_index.sources.spec import load_registry
+
+        sources = load_registry()
+    try:
+        return model.model_validate(raw if raw is not None else {}, context={"sources": sources, "file": path.name})
+    except ValidationError as exc:
+        raise CouncilConfigError(f"{path}: {describe_errors(exc, model)}") from None
+
+
+def describe_errors(exc, model) -> str:
+    """A pydantic ValidationError in plain words: each key (dotted), what is wrong and what was expected."""
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(the file)"
+        if error["type"] == "extra_forbidden":
+            expected = _fields_at(model, error["loc"][:-1])
+            lines.append(f"{key}: unknown key" + (f"; expected one of {expected}" if expected else ""))
+        elif error["type"] == "missing":
+            lines.append(f"{key}: missing (required)")
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{key}: {message} (given {error.get('input')!r})"
+                         if error["type"] != "value_error" else f"{key}: {message}")
+    return "; ".join(lines)
+
+
+def _fields_at(model, loc) -> list[str]:
+    """The keys the model accepts at `loc` (a path into it), as far as it can be followed."""
+    import typing
+
+    from pydantic import BaseModel
+
+    current = model
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            continue
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return []
+        annotation = field.annotation
+        candidates = [annotation, *typing.get_args(annotation)]
+        nested = [a for c in candidates for a in [c, *typing.get_args(c)]
+                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        current = nested[0] if nested else None
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def check_council() -> tuple[list[str], list[str]]:
+    """Validate every rule file of the council in use (`resident-index check-config`, and the definitions
+    when they load): (errors, warnings). An error names the file, the key and what was expected; a warning
+    says which output would be empty and why (an evidence kind no source declares)."""
+    from resident_index.golden import relationships, survivorship
+    from resident_index.marts import evidence
+    from resident_index.marts.counter_fraud import lists
+    from resident_index.marts.electoral_register import build as electoral
+    from resident_index.marts.service_demand import config as service_demand
+    from resident_index.sources.spec import RegistryError, load_registry
+
+    try:
+        sources = load_registry()
+    except RegistryError as exc:
+        return [str(exc)], []
+    errors: list[str] = []
+    loaded = {}
+    checks = {"evidence.yaml": lambda: evidence.load_rules(),
+              "survivorship.yaml": lambda: survivorship.rules(sources),
+              "relationships.yaml": lambda: relationships.load_rules(sources),
+              "marts/counter_fraud.yaml": lambda: lists.load_rules(sources),
+              "marts/electoral_register.yaml": lambda: electoral.load_rules(),
+              "marts/service_demand.yaml": lambda: service_demand.load_settings(sources=sources)}
+    for name, load in checks.items():
+        try:
+            loaded[name] = load()
+        except (CouncilConfigError, ValueError) as exc:
+            errors.append(str(exc))
+    warnings = []
+    declared = {k for s in sources for k in s.evidence.kinds()}
+    for name, kind in lists.KIND_OF_LIST.items():
+        if kind not in declared:
+            warnings.append(f"marts/counter_fraud.yaml: no system evidences {kind}: the {name.replace('_', ' ')} "
+                            "list will be empty")
+    warnings += [f"marts/electoral_register.yaml: {w}" for w in electoral.warnings(sources)]
+    if "service_use" not in declared:
+        warnings.append("marts/service_demand.yaml: no system evidences service_use: every service demand table "
+                        "will be empty")
+    if "relationships.yaml" in loaded:
+        warnings += [f"relationships.yaml: {w}" for w in relationships.warnings(loaded["relationships.yaml"], sources)]
+    if "childrens_social_care" not in declared:
+        warnings.append("golden/households: no system evidences childrens_social_care: the safeguarding view "
+                        "new_adults_with_children_known_to_social_care will be empty")
+    if "death" not in declared:
+        warnings.append("no system evidences death: the golden record's deaths come from any record's "
+                        "date_of_death, but none is declared the authority")
+    if "residence" not in declared:
+        warnings.append("no system evidences residence: every record places its person at the default weight")
+    return errors, warnings

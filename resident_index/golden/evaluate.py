@@ -3,7 +3,8 @@
 Each resident is matched to the true person most of its records belong to; then: does the golden name,
 date of birth and current UPRN equal that person's; does each household hold exactly the people who live
 there; is everyone whose death the NHS feed records (and everyone who died, known to any system) marked
-deceased. A death only the truth knows cannot be seen by the index.
+deceased. A death only the truth knows cannot be seen by the index. The feed is every system evidencing
+`death` (the source YAMLs' evidence:; the NHS feed in the bundled council).
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ def load_resident_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> No
 
 
 def evaluate_golden(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
+    from resident_index.marts.evidence import systems_with
+
     load_resident_persons(con, truth_dir)
+    death_systems = [s.name for s in systems_with("death")]
     name, dob, uprn, alive_residents = con.execute("""
         SELECT avg((g.forename = upper(strip_accents(p.forename)) AND g.surname = upper(strip_accents(p.surname)))::INT),
                avg((g.dob = p.dob::DATE)::INT) FILTER (p.dob IS NOT NULL),
@@ -49,14 +53,14 @@ def evaluate_golden(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
             SELECT r.resident_id, g.deceased,
                    EXISTS (SELECT 1 FROM resident_crosswalk c JOIN person_records x USING (source_system, source_record_id)
                            JOIN read_csv(?, all_varchar = true) t USING (source_system, source_record_id)
-                           WHERE t.person_id = p.person_id AND x.source_system = 'nhs_demographics'
+                           WHERE t.person_id = p.person_id AND list_contains(?, x.source_system)
                              AND x.date_of_death IS NOT NULL) AS death_in_feed
             FROM _persons p JOIN _resident_person r USING (person_id) JOIN golden_residents g USING (resident_id)
             WHERE p.date_of_death IS NOT NULL)
         SELECT count(DISTINCT resident_id), count(DISTINCT resident_id) FILTER (deceased),
                count(DISTINCT resident_id) FILTER (death_in_feed),
                count(DISTINCT resident_id) FILTER (death_in_feed AND deceased)
-        FROM dead""", [str(truth_dir / "records.csv")]).fetchone()
+        FROM dead""", [str(truth_dir / "records.csv"), death_systems]).fetchone()
     return {"residents_evaluated": alive_residents, "name_correct": name, "dob_correct": dob,
             "current_uprn_correct": uprn, "households": households,
             "households_equal_to_truth": equal / households if households else None,

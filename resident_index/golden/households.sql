@@ -20,7 +20,8 @@ GROUP BY m.uprn
 ORDER BY m.uprn;
 
 -- Who joined or left each household, and when: from the address history. Safeguarding teams read it
--- through the view below (new adults in households with a child known to children's services).
+-- through the view below (new adults in households with a child known to children's social care: a child
+-- with a current record in a system evidencing childrens_social_care, table source_evidence_kinds).
 CREATE OR REPLACE TABLE household_changes AS
 SELECT 'H' || a.uprn AS household_id, a.uprn, a.resident_id, 'joined' AS change, a.from_date AS change_date,
        a.sources AS evidence
@@ -36,12 +37,14 @@ ORDER BY household_id, change_date, resident_id, change;
 CREATE OR REPLACE VIEW new_adults_with_children_known_to_social_care AS
 WITH as_of AS (SELECT max(last_seen) AS day FROM golden_residents)
 SELECT h.household_id, h.uprn, c.resident_id AS new_adult, c.change_date AS joined_on, c.evidence,
-       list(DISTINCT k.resident_id ORDER BY k.resident_id) AS children_known_to_childrens_services
+       list(DISTINCT k.resident_id ORDER BY k.resident_id) AS children_known_to_social_care
 FROM household_changes c
 CROSS JOIN as_of
 JOIN households h USING (household_id)
 JOIN golden_residents adult ON adult.resident_id = c.resident_id
-JOIN golden_residents k ON k.uprn = h.uprn AND list_contains(k.services, 'childrens_services')
+JOIN golden_residents k ON k.uprn = h.uprn
+     AND len(list_intersect(k.services, (SELECT list(source_system) FROM source_evidence_kinds
+                                         WHERE kind = 'childrens_social_care'))) > 0
      AND k.dob + INTERVAL 18 YEAR > as_of.day
 WHERE c.change = 'joined' AND adult.resident_id <> k.resident_id
   AND (adult.dob IS NULL OR adult.dob + INTERVAL 18 YEAR <= as_of.day)

@@ -6,30 +6,66 @@ window-function SQL that applies them to the crosswalk and person records.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+from typing import Literal
 
 import duckdb
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from resident_index import incremental
-from resident_index.council import config_file
+from resident_index.council import load_rule_file
+from resident_index.sources.spec import SourceSpec
+from resident_index.standardise.schema import COLUMNS
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-PREFERENCES = {"current", "trust", "demote", "recent", "frequent"}
+PREFERENCES = ("current", "trust", "demote", "recent", "frequent")
+#: the person_records columns an attribute can take its value from (canonical, plus the gazetteer's)
+RECORD_COLUMNS = (*COLUMNS, "source_uprn", "uprn_source", "ward", "polling_district", "easting", "northing")
 
 
-def rules() -> dict:
-    path = config_file("survivorship.yaml")
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))["attributes"]
-    for attribute, rule in loaded.items():
-        unknown = set(rule["prefer"]) - PREFERENCES
-        if unknown or not _NAME.match(attribute):
-            raise ValueError(f"{path}: attribute {attribute!r}: unknown preference(s) {sorted(unknown)}")
-        for name in [*rule["columns"], rule["require"], *rule.get("trust", []), *rule.get("demote", [])]:
-            if not _NAME.match(name):
-                raise ValueError(f"{path}: attribute {attribute!r}: {name!r} is not a column or system name")
-    return loaded
+class AttributeRule(BaseModel):
+    """How one golden attribute is chosen among a resident's records (survivorship.yaml's comments)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    columns: list[Literal[RECORD_COLUMNS]] = Field(min_length=1)  # type: ignore[valid-type]
+    require: Literal[RECORD_COLUMNS]  # type: ignore[valid-type]
+    prefer: list[Literal[PREFERENCES]] = Field(min_length=1)  # type: ignore[valid-type]
+    #: systems by trust, first most trusted (a council's own ordering, by the registry's names)
+    trust: list[str] = Field(default_factory=list)
+    demote: list[str] = Field(default_factory=list)
+
+    @field_validator("trust", "demote")
+    @classmethod
+    def _known_systems(cls, names: list[str], info: ValidationInfo) -> list[str]:
+        sources = (info.context or {}).get("sources")
+        if sources is not None:
+            known = [s.name for s in sources]
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                raise ValueError(f"unknown system(s) {unknown}; the registry holds {known}")
+        return names
+
+
+class SurvivorshipRules(BaseModel):
+    """survivorship.yaml: one rule per golden attribute."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attributes: dict[str, AttributeRule] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _attribute_names(self) -> SurvivorshipRules:
+        import re
+
+        for name in self.attributes:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                raise ValueError(f"attribute {name!r}: a name of lower-case letters, digits and _ (a column prefix)")
+        return self
+
+
+def rules(sources: list[SourceSpec] | None = None) -> dict:
+    """survivorship.yaml, validated against the registry: attribute -> its rule, as a dict."""
+    loaded = load_rule_file("survivorship.yaml", SurvivorshipRules, sources)
+    return {name: rule.model_dump() for name, rule in loaded.attributes.items()}
 
 
 def _systems(names: list[str]) -> str:

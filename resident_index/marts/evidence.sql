@@ -1,25 +1,32 @@
 -- Live records: every record of every resident, whether it is still live (in its system's latest extract,
--- not ended on or before that extract's date, status not inactive, not stale per evidence.yaml), since
--- when (its start date, else the first extract that held it) and its last activity.
+-- not ended on or before that extract's date, canonical status not inactive, not stale per its YAML's
+-- evidence.residence), since when (its start date, else the first extract that held it) and its last
+-- activity. `start_known`: false for a record whose system carries no real start date (evidence.residence.
+-- start_known, or no start_date mapped) and that was in its system's first extract: it is current at the
+-- extract, start unknown, not begun on that day (a council's first extract holds only such records).
 CREATE OR REPLACE TABLE live_records AS
 WITH as_of AS (SELECT max(last_seen) AS day FROM person_records),
+first_extract AS (SELECT source_system, min(first_seen) AS day FROM person_records GROUP BY ALL),
 records AS (
     SELECT c.resident_id, p.*, s.days AS stale_days,
+           p.start_date IS NOT NULL AND p.source_system NOT IN (SELECT source_system FROM _start_unknown)
+               OR p.first_seen > f.day AS start_known,
            coalesce(try_cast(p.source_attributes->>s.activity AS TIMESTAMP)::DATE, p.start_date) AS activity_date
     FROM resident_crosswalk c JOIN person_records p USING (source_system, source_record_id)
-    LEFT JOIN _stale_after s USING (source_system))
-SELECT r.resident_id, r.source_system, r.source_record_id, r.uprn, r.group_ref, r.role, r.status,
+    LEFT JOIN _stale_after s USING (source_system)
+    LEFT JOIN first_extract f USING (source_system))
+SELECT r.resident_id, r.source_system, r.source_record_id, r.uprn, r.group_ref, r.role, r.status, r.role_code, r.status_code,
        coalesce(r.start_date, r.first_seen) AS since, r.start_date, r.activity_date,
        r.is_current AND (r.end_date IS NULL OR r.end_date > as_of.day)
-           AND coalesce(upper(r.status), '') NOT IN (SELECT status FROM _inactive_statuses)
+           AND coalesce(r.status, '') NOT IN (SELECT status FROM _inactive_statuses)
            AND (r.stale_days IS NULL OR r.activity_date >= as_of.day - r.stale_days::INTEGER) AS live,
-       r.last_seen, r.end_date
+       r.last_seen, r.end_date, r.start_known
 FROM records r CROSS JOIN as_of
 ORDER BY r.resident_id, r.source_system, r.source_record_id;
 
 -- Residence evidence: every record that places a resident at an address (UPRN), with the system, record
 -- and dates behind it, whether it is live, until when it placed them there (seen_to) and how much it
--- counts (evidence.yaml). `counts`: live, and not begun before a move-out system recorded the resident
+-- counts (its system's evidence.residence.weight, else evidence.yaml's default_weight). `counts`: live, and not begun before a move-out system recorded the resident
 -- leaving that address (a GP or electoral registration not yet removed after the tenancy ended).
 -- Every mart reads where people live from here.
 CREATE OR REPLACE TABLE residence_evidence AS
@@ -30,7 +37,7 @@ left_at AS (
     SELECT resident_id, uprn, max(seen_to) AS left_on FROM placed
     WHERE NOT live AND source_system IN (SELECT source_system FROM _move_out_systems) GROUP BY ALL)
 SELECT p.resident_id, p.uprn, p.source_system, p.source_record_id, p.group_ref, p.role, p.status, p.since,
-       p.start_date, p.live, p.seen_to,
+       p.start_date, p.start_known, p.live, p.seen_to,
        p.live AND (l.left_on IS NULL OR coalesce(p.start_date > l.left_on, false)) AS counts,
        coalesce(w.weight, (SELECT weight FROM _evidence_weights WHERE source_system IS NULL)) AS weight
 FROM placed p
@@ -43,7 +50,7 @@ ORDER BY p.resident_id, p.uprn, p.source_system, p.source_record_id;
 -- child's role), and whether they are dead. No names: analytical marts start from here.
 CREATE OR REPLACE TABLE mart_residents AS
 WITH as_of AS (SELECT max(last_seen) AS day FROM person_records),
-children AS (SELECT DISTINCT resident_id FROM live_records WHERE upper(role) IN (SELECT role FROM _child_roles))
+children AS (SELECT DISTINCT resident_id FROM live_records WHERE role IN (SELECT role FROM _child_roles))
 SELECT g.resident_id, g.uprn, g.ward, g.polling_district, g.deceased, g.date_of_death, g.dob,
        date_diff('year', g.dob, as_of.day)
            - CASE WHEN strftime(g.dob, '%m%d') > strftime(as_of.day, '%m%d') THEN 1 ELSE 0 END AS age,

@@ -229,7 +229,8 @@ def read_extract(spec: SourceSpec, path: Path) -> LandedExtract:
 
 def _missing_columns(spec: SourceSpec, columns: list[str]) -> dict[str, list[str]]:
     missing: dict[str, list[str]] = {}
-    for canonical, mapped in spec.columns.items():
+    second = {f"second_person.{f}": m for f, m in spec.second_person.columns.items()} if spec.second_person else {}
+    for canonical, mapped in {**spec.columns, **second}.items():
         for column in [mapped] if isinstance(mapped, str) else mapped:
             if column not in columns:
                 missing.setdefault(column, []).append(canonical)

@@ -44,6 +44,25 @@ CANONICAL_FIELDS = (
     "status",  # the record's status in its system (active, closed, cancelled...)
 )
 DATE_FIELDS = ("dob", "date_of_death", "start_date", "end_date")
+#: The project's vocabulary (docs/evidence.md): what a system's records can be evidence of, and the canonical
+#: roles and statuses a system's own codes map to (`codes:`). Rule files select systems by evidence kind.
+EVIDENCE_KINDS = ("residence", "council_tax_liability", "tenancy", "benefit_claim", "electoral_entry", "death",
+                  "entitlement", "service_use", "school_application", "childrens_social_care", "adult_social_care")
+ROLES = ("lead", "joint", "member", "claimant", "partner", "dependant", "child", "parent", "carer", "applicant",
+         "holder")
+STATUSES = ("active", "pending", "ended", "cancelled", "deceased")
+Kind = Literal[EVIDENCE_KINDS]  # type: ignore[valid-type]
+Role = Literal[ROLES]  # type: ignore[valid-type]
+#: statuses under which a record no longer evidences anything (an ended tenancy, a cancelled claim)
+INACTIVE_STATUSES = ("ended", "cancelled", "deceased")
+#: kinds whose records mean something only in a role: the system must map its role codes (or give a constant)
+KINDS_NEEDING_ROLES = ("council_tax_liability", "tenancy", "benefit_claim", "school_application",
+                       "childrens_social_care")
+#: canonical fields a second person in one row can have of their own (`second_person.columns`)
+SECOND_PERSON_FIELDS = (*NAME_FIELDS, "dob", "sex", "nhs_number", "ni_number", "shared_id", "phone", "mobile",
+                        "email")
+#: canonical fields a `constants:` entry can set where the system has no column
+CONSTANT_FIELDS = ("role", "status")
 #: an owner Dagster accepts: a team ("team:revenues") or an email address
 OWNER_PATTERN = r"^(team:[^\s@]+|[^\s@]+@[^\s@]+\.[^\s@]+)$"
 
@@ -92,6 +111,147 @@ class MatchingHints(BaseModel):
     distinct_in_group: bool = False
 
 
+class _Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResidenceEvidence(_Options):
+    """A live record places the person at its address, this strongly (0 to 1; several systems combine as
+    1 - product(1 - weight))."""
+
+    weight: float = Field(ge=0, le=1)
+    #: an ended record means the person left the address (a liability, a tenancy): their live records elsewhere
+    #: in the index that began before it ended no longer place them there
+    ends_on_move_out: bool = False
+    #: a never-closed record (a CRM contact) counts only while its activity date (`activity_column`, a source
+    #: column kept in the record's source attributes, else its start date) is this recent
+    stale_after_days: int | None = Field(default=None, ge=1)
+    activity_column: str | None = None
+    #: false for a system whose records carry no real start date (the feed's date is the extract's): its
+    #: records in the first extract are "current, start unknown". Default: true when start_date is mapped.
+    start_known: bool | None = None
+
+
+class SourceColumnValues(_Options):
+    """A source column (kept in the record's source attributes) and the values of it that mean yes."""
+
+    column: str
+    values: list[str] = Field(min_length=1)
+
+
+class CouncilTaxLiability(_Options):
+    #: the single person discount flag: the column and its values that mean the discount is claimed
+    discount: SourceColumnValues | None = None
+
+
+class DatedColumn(_Options):
+    column: str
+    format: str
+
+
+class DatedColumnFormats(_Options):
+    column: str
+    formats: list[str] = Field(min_length=1)
+
+
+class ElectoralEntry(_Options):
+    #: source column holding the polling district (else the gazetteer's for the registered UPRN)
+    polling_district: str | None = None
+    #: source column holding an attainer's date of attainment, and how it is written
+    attainment_date: DatedColumn | None = None
+
+
+class Entitlement(_Options):
+    """An entitlement that must stop at death (a badge, a permit, a claim, a liability, a registration)."""
+
+    what: str = Field(min_length=1)
+    #: where a renewal keeps the record: the source column holding the current period's start
+    period_start: DatedColumnFormats | None = None
+
+
+class ServiceUse(_Options):
+    #: the name charts and tables show (default: the source's title)
+    label: str | None = None
+    #: position among the services in charts and tables (default: after those with one, by name)
+    order: int | None = None
+
+
+class Evidence(_Options):
+    """What the system's records are evidence of, in the project's vocabulary (docs/evidence.md). Each kind is
+    declared by its key; `death: {}` (or `death:` with nothing after it) declares a kind with no options."""
+
+    residence: ResidenceEvidence | None = None
+    council_tax_liability: CouncilTaxLiability | None = None
+    tenancy: _Options | None = None
+    benefit_claim: _Options | None = None
+    electoral_entry: ElectoralEntry | None = None
+    death: _Options | None = None
+    entitlement: Entitlement | None = None
+    service_use: ServiceUse | None = None
+    school_application: _Options | None = None
+    childrens_social_care: _Options | None = None
+    adult_social_care: _Options | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_keys_declare(cls, raw):
+        if isinstance(raw, dict):
+            unknown = sorted(set(raw) - set(EVIDENCE_KINDS))
+            if unknown:
+                raise ValueError(f"unknown evidence kind(s) {unknown}; expected some of {list(EVIDENCE_KINDS)}")
+            return {k: ({} if v is None else v) for k, v in raw.items()}
+        return raw
+
+    def kinds(self) -> list[str]:
+        return [k for k in EVIDENCE_KINDS if getattr(self, k) is not None]
+
+
+class Codes(_Options):
+    """The system's own codes mapped to the project's (compared upper case, spaces trimmed)."""
+
+    role: dict[str, Literal[ROLES]] = Field(default_factory=dict)  # type: ignore[valid-type]
+    status: dict[str, Literal[STATUSES]] = Field(default_factory=dict)  # type: ignore[valid-type]
+
+    @field_validator("role", "status", mode="before")
+    @classmethod
+    def _codes_as_text(cls, codes):
+        # YAML reads a bare Y, 1 or TRUE as a bool or a number: the code is what the system writes
+        return {_code_text(k): v for k, v in codes.items()} if isinstance(codes, dict) else codes
+
+    def lookup(self, field: str) -> dict[str, str]:
+        """The map keyed by the codes as staging compares them (upper case, trimmed)."""
+        return {k.strip().upper(): v for k, v in getattr(self, field).items()}
+
+
+def _code_text(value) -> str:
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return str(value)
+
+
+class SecondPerson(_Options):
+    """A second person in the same row (a pupil's parent, a child's carer): staged as a record of its own,
+    `<source_record_id>~2`, at the row's address, in the row's group (else a group named by the row's id)."""
+
+    #: canonical field -> source column of the second person's own details (names, contacts, identifiers)
+    columns: dict[str, str | list[str]] = Field(min_length=1)
+    #: the second person's canonical role
+    role: Literal[ROLES]  # type: ignore[valid-type]
+    #: the canonical role of the row's main person, where the system has no role column
+    first_role: Literal[ROLES] | None = None  # type: ignore[valid-type]
+
+    @field_validator("columns")
+    @classmethod
+    def _own_fields(cls, columns: dict) -> dict:
+        unknown = sorted(set(columns) - set(SECOND_PERSON_FIELDS))
+        if unknown:
+            raise ValueError(f"second_person.columns: {unknown} cannot be a second person's own; expected some "
+                             f"of {list(SECOND_PERSON_FIELDS)} (the address, group, dates and status are the row's)")
+        if "surname" not in columns and "full_name" not in columns:
+            raise ValueError("second_person.columns must map surname or full_name")
+        return columns
+
+
 class SourceSpec(BaseModel):
     """One council system: its extracts, its column mapping, and who is accountable for it."""
 
@@ -115,8 +275,9 @@ class SourceSpec(BaseModel):
     columns: dict[str, str | list[str]]
     #: canonical date field -> strptime formats tried in order (e.g. ["%d/%m/%Y", "%Y-%m-%d"])
     date_formats: dict[str, list[str]] = Field(default_factory=dict)
-    #: how `full_name` is written: "forename surname" or "SURNAME, Forename"
-    name_order: Literal["forename_first", "surname_first"] = "forename_first"
+    #: how `full_name` is written: "forename surname", "SURNAME, Forename", or any: either way round, each name
+    #: read as its case and the names around it say (standardise/names.py name_orders)
+    name_order: Literal["forename_first", "surname_first", "any"] = "forename_first"
     #: source columns that must be present in every extract; a missing one rejects the whole extract
     required_columns: list[str] = Field(default_factory=list)
     #: canonical fields every record must give: an extract where fewer than `checks.min_required_rate` of the
@@ -127,6 +288,14 @@ class SourceSpec(BaseModel):
     event_type: str = "record"
     checks: CheckThresholds = Field(default_factory=CheckThresholds)
     matching: MatchingHints = Field(default_factory=MatchingHints)
+    #: what the records are evidence of (docs/evidence.md): rule files select systems by these kinds
+    evidence: Evidence = Field(default_factory=Evidence)
+    #: the system's own role and status codes mapped to the project's vocabulary
+    codes: Codes = Field(default_factory=Codes)
+    #: a value where the system has no column, e.g. {role: child} for a pupil system
+    constants: dict[str, str] = Field(default_factory=dict)
+    #: a second person held in the same row (a pupil's parent)
+    second_person: SecondPerson | None = None
     #: path of the Great Expectations suite beside this YAML (set by the loader)
     suite_path: Path | None = None
     #: path of this YAML (set by the loader)
@@ -168,16 +337,91 @@ class SourceSpec(BaseModel):
                                  "give it; map it or take it out of required_fields")
         return self
 
+    @model_validator(mode="after")
+    def _codes_constants_evidence_agree(self) -> SourceSpec:
+        for field, value in self.constants.items():
+            if field not in CONSTANT_FIELDS:
+                raise ValueError(f"constants: '{field}' cannot be a constant; expected one of {list(CONSTANT_FIELDS)}")
+            vocabulary = ROLES if field == "role" else STATUSES
+            if value not in vocabulary:
+                raise ValueError(f"constants.{field}: {value!r} is not a canonical {field}; expected one of "
+                                 f"{list(vocabulary)}")
+            if field in self.columns:
+                raise ValueError(f"constants.{field}: '{field}' is also mapped in `columns` to "
+                                 f"{self.columns[field]!r}; a constant is for a system with no such column")
+        for field in ("role", "status"):
+            if getattr(self.codes, field) and field not in self.columns:
+                raise ValueError(f"codes.{field}: no column is mapped to '{field}' in `columns`, so no code "
+                                 f"could be read; map the column or use constants.{field}")
+        gives_roles = bool(self.codes.role) or "role" in self.constants or (
+            self.second_person is not None and self.second_person.first_role is not None)
+        for kind in KINDS_NEEDING_ROLES:
+            if getattr(self.evidence, kind) is not None and not gives_roles:
+                raise ValueError(f"evidence.{kind} needs roles: map the system's role codes under codes.role "
+                                 f"(e.g. {{LEAD: lead}}) or give constants.role; expected roles from {list(ROLES)}")
+        residence = self.evidence.residence
+        if residence is not None and residence.activity_column is not None and residence.stale_after_days is None:
+            raise ValueError("evidence.residence.activity_column is set but stale_after_days is not: the activity "
+                             "date matters only for a record that goes stale")
+        mapped = set(self.source_columns(main_only=True))
+        for key, column in self.evidence_columns().items():
+            if column in mapped:
+                raise ValueError(f"evidence.{key}: column {column!r} is mapped in `columns`; evidence options "
+                                 "read the columns that are not (kept in each record's source attributes)")
+        if self.second_person is not None:
+            fields = self.second_person.columns
+            for field in DATE_FIELDS:
+                if field in fields and not self.date_formats.get(field):
+                    raise ValueError(f"second_person.columns: '{field}' is mapped but date_formats['{field}'] "
+                                     "is missing")
+        return self
+
+    def evidence_columns(self) -> dict[str, str]:
+        """Source columns the evidence options read (key path -> column), all kept in source attributes."""
+        ev, found = self.evidence, {}
+        if ev.residence and ev.residence.activity_column:
+            found["residence.activity_column"] = ev.residence.activity_column
+        if ev.council_tax_liability and ev.council_tax_liability.discount:
+            found["council_tax_liability.discount.column"] = ev.council_tax_liability.discount.column
+        if ev.electoral_entry and ev.electoral_entry.polling_district:
+            found["electoral_entry.polling_district"] = ev.electoral_entry.polling_district
+        if ev.electoral_entry and ev.electoral_entry.attainment_date:
+            found["electoral_entry.attainment_date.column"] = ev.electoral_entry.attainment_date.column
+        if ev.entitlement and ev.entitlement.period_start:
+            found["entitlement.period_start.column"] = ev.entitlement.period_start.column
+        return found
+
+    def roles_given(self) -> set[str]:
+        """The canonical roles the system's records can carry: its codes.role values, its constant role and
+        its second person's roles (any role, where the role column is read with no map: codes already ours)."""
+        roles = set(self.codes.role.values())
+        if "role" in self.constants:
+            roles.add(self.constants["role"])
+        if self.second_person is not None:
+            roles |= {r for r in (self.second_person.role, self.second_person.first_role) if r}
+        if "role" in self.columns and not self.codes.role:
+            roles |= set(ROLES)
+        return roles
+
+    def start_known(self) -> bool:
+        """Whether the records' start dates are real (evidence.residence.start_known, else start_date mapped)."""
+        declared = self.evidence.residence.start_known if self.evidence.residence else None
+        return ("start_date" in self.columns) if declared is None else (declared and "start_date" in self.columns)
+
     def owners(self) -> list[str]:
         """The Dagster owners of the source's asset: `owner`, else data_owner if it is a team or an email."""
         if self.owner:
             return [self.owner]
         return [self.data_owner] if re.fullmatch(OWNER_PATTERN, self.data_owner) else []
 
-    def source_columns(self) -> list[str]:
-        """Every source column the mapping reads, in mapping order, each once."""
+    def source_columns(self, main_only: bool = False) -> list[str]:
+        """Every source column the mapping reads (the second person's too, unless `main_only`), in mapping
+        order, each once."""
         seen: dict[str, None] = {}
-        for value in self.columns.values():
+        mappings = list(self.columns.values())
+        if self.second_person is not None and not main_only:
+            mappings += list(self.second_person.columns.values())
+        for value in mappings:
             for col in [value] if isinstance(value, str) else value:
                 seen.setdefault(col, None)
         return list(seen)
@@ -193,11 +437,15 @@ def registry_dir() -> Path:
 
 
 def load_spec(path: Path) -> SourceSpec:
+    from resident_index.council import describe_errors
+
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         spec = SourceSpec.model_validate(raw)
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise RegistryError(f"{path}: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:  # each key, what is wrong and what was expected, in one line
+        raise RegistryError(f"{path}: {describe_errors(exc, SourceSpec)}") from exc
     if spec.name != path.stem:
         raise RegistryError(f"{path}: name '{spec.name}' must equal the file name '{path.stem}'")
     suite = path.with_suffix(".expectations.json")

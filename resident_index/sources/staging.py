@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 
 from resident_index.incremental import build_key, held_build_key, record_build_key, table_columns
+from resident_index.sources import codes
 from resident_index.sources.landing import ExtractError, QuarantinedRow, file_sha256, read_extract
 from resident_index.sources.spec import SourceSpec
 from resident_index.standardise.person import standardise_changed
@@ -48,6 +49,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, spec: SourceSpec | None = None
     if spec is not None:
         con.execute(f"CREATE TABLE IF NOT EXISTS staging.{spec.name} (\n    {duckdb_columns_sql()}\n)")
         con.execute(f"ALTER TABLE staging.{spec.name} ADD COLUMN IF NOT EXISTS raw_hash UBIGINT")
+        for column in ("role_code", "status_code"):  # added with codes: (a warehouse staged before them)
+            con.execute(f"ALTER TABLE staging.{spec.name} ADD COLUMN IF NOT EXISTS {column} VARCHAR")
 
 
 @dataclass
@@ -67,6 +70,11 @@ class StagingResult:
 
     @property
     def rows_staged(self) -> int:
+        """Landed rows staged (a row holding a second person gives two records: `records_staged`)."""
+        return self.staged["row_number"].n_unique()
+
+    @property
+    def records_staged(self) -> int:
         return self.staged.height
 
     @property
@@ -139,7 +147,19 @@ def _read_and_standardise(con: duckdb.DuckDBPyConnection, spec: SourceSpec, extr
     extract = read_extract(spec, path)
     raw = extract.frame.with_columns(raw_hash=raw_hashes(extract.frame, spec))
     previous = _previous_records(con, spec, extract_date)
-    staged = standardise_changed(raw, spec, extract_date, previous)
+    second = codes.second_person(extract.frame, spec)
+    if second is None:
+        staged = standardise_changed(raw, spec, extract_date, previous)
+    else:  # the rows' second persons are records of their own (sources/codes.py), reused the same way
+        frame, second_spec = second
+        seconds = None if previous is None else previous.filter(codes.is_second_person(previous["source_record_id"]))
+        firsts = None if previous is None else previous.filter(~codes.is_second_person(previous["source_record_id"]))
+        firsts = standardise_changed(raw, spec, extract_date, firsts).with_columns(  # in its second person's group
+            group_ref=pl.coalesce(pl.col("group_ref"), pl.col("source_record_id").str.to_uppercase()))
+        staged = pl.concat([
+            firsts,
+            standardise_changed(frame.with_columns(raw_hash=raw_hashes(frame, second_spec)), second_spec,
+                                extract_date, seconds)]).sort("row_number", "source_record_id", maintain_order=True)
     reused = 0 if previous is None else int(raw["raw_hash"].is_in(previous["raw_hash"].implode()).sum())
     return StagingResult(spec, extract_date, path, extract.rows_landed, staged, extract.quarantined,
                          rows_reused=reused, missing_columns=extract.missing_columns)
@@ -157,7 +177,7 @@ def _code_version() -> str:
     (The standardise package's Python modules; person_records, built later from staged records, is not one.)"""
     digest = hashlib.sha256()
     modules = [p for p in (Path(__file__).resolve().parents[1] / "standardise").glob("*.py") if p.name != "person_records.py"]
-    for path in sorted(modules) + [Path(__file__).with_name("spec.py")]:
+    for path in sorted(modules) + [Path(__file__).with_name("spec.py"), Path(__file__).with_name("codes.py")]:
         digest.update(path.read_bytes())
     for package in ("polars", "nameparser", "nicknames", "phonenumbers", "python-stdnum"):
         digest.update(metadata.version(package).encode())
@@ -192,7 +212,7 @@ def _write(con: duckdb.DuckDBPyConnection, result: StagingResult, sha: str | Non
     try:
         with transaction(con):
             con.execute(f"DELETE FROM staging.{spec.name} WHERE extract_date = ?", [day])
-            con.execute(f"INSERT INTO staging.{spec.name} SELECT * FROM _staged")
+            con.execute(f"INSERT INTO staging.{spec.name} BY NAME SELECT * FROM _staged")
             con.execute("DELETE FROM quarantine WHERE source_system = ? AND extract_date = ?", [spec.name, day])
             con.execute("INSERT INTO quarantine SELECT * FROM _quarantine")
             # the same file staged again keeps its verdict until its checks judge it again (mark_accepted), so

@@ -10,6 +10,7 @@ from datetime import date
 
 import polars as pl
 
+from resident_index.sources import codes
 from resident_index.sources.landing import INTERNAL_COLUMNS, frame_column, source_column
 from resident_index.sources.spec import SourceSpec
 from resident_index.standardise import addresses, contacts, dates, identifiers, names, postcodes
@@ -118,6 +119,9 @@ def standardise(raw: pl.DataFrame, spec: SourceSpec, extract_date: date) -> pl.D
     sex = _column(raw, spec, "sex").str.to_uppercase().str.strip_chars().replace_strict(_SEX, default=None)
     uprn = _column(raw, spec, "uprn").str.replace_all(r"\.0+$|\D", "").str.strip_chars_start("0").replace("", None)
     text = {f: _column(raw, spec, f).str.strip_chars().str.to_uppercase() for f in ("group_ref", "role", "status")}
+    # the system's codes kept as written (upper case), beside the canonical role and status (sources/codes.py)
+    text |= {"role_code": text["role"], "status_code": text["status"],
+             "role": codes.canonical("role", text["role"], spec), "status": codes.canonical("status", text["status"], spec)}
     frame = pl.DataFrame({
         "source_system": [spec.name] * n,
         "source_record_id": _column(raw, spec, "source_record_id").str.strip_chars(),

@@ -40,8 +40,12 @@ CANONICAL_SCHEMA: dict[str, tuple[str, pl.DataType, str]] = {
     "start_date": ("DATE", pl.Date, "when the record's account, claim, registration or contact began"),
     "end_date": ("DATE", pl.Date, "when it ended; null while active"),
     "group_ref": ("VARCHAR", pl.Utf8, "account / claim / tenancy / case the record belongs to"),
-    "role": ("VARCHAR", pl.Utf8, "the person's role in that group (lead, partner, child...)"),
-    "status": ("VARCHAR", pl.Utf8, "the record's status in its system"),
+    "role": ("VARCHAR", pl.Utf8, "the person's canonical role in that group (lead, joint, member, claimant, "
+                                 "partner, dependant, child, parent, carer, applicant, holder: codes.role)"),
+    "status": ("VARCHAR", pl.Utf8, "the record's canonical status (active, pending, ended, cancelled, deceased: "
+                                   "codes.status)"),
+    "role_code": ("VARCHAR", pl.Utf8, "the role as the system wrote it (upper case)"),
+    "status_code": ("VARCHAR", pl.Utf8, "the status as the system wrote it (upper case)"),
     "source_attributes": ("JSON", pl.Utf8, "every source column not mapped above, as JSON, so nothing is lost"),
 }
 

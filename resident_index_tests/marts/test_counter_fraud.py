@@ -16,6 +16,7 @@ import pytest
 from resident_index.marts.counter_fraud.evaluate import evaluate_lists
 from resident_index.marts.counter_fraud.lists import LISTS, build_list, load_rules, table_name
 from resident_index.marts.evidence import build_residence_evidence
+from resident_index.sources.spec import load_registry
 from resident_index.standardise.schema import duckdb_columns_sql
 
 AS_OF = date(2026, 11, 1)
@@ -26,6 +27,14 @@ CASE_COLUMNS = [("case_id", "VARCHAR"), ("case_type", "VARCHAR"), ("score", "DOU
                 ("reference", "VARCHAR"), ("related_residents", "VARCHAR[]"),
                 ("evidence", "STRUCT(source_system VARCHAR, record_id VARCHAR, date DATE, fact VARCHAR)[]"),
                 ("as_of", "DATE")]
+
+
+def _canonical(system: str, field: str, code: str | None) -> str | None:
+    """The canonical role or status of a system's code, through the bundled council's YAML (codes:), as
+    staging maps it."""
+    if code is None:
+        return None
+    return {s.name: s for s in load_registry()}[system].codes.lookup(field).get(code.upper())
 
 
 class Council:
@@ -69,7 +78,8 @@ class Council:
         row = {"source_system": system, "source_record_id": record_id, "extract_date": AS_OF,
                "forename": forename, "surname": surname, "forename_canonical": forename, "dob": dob, **person,
                "ni_number": ni, "uprn": uprn, "start_date": since if dated else None, "end_date": ended,
-               "group_ref": group, "role": role, "status": status,
+               "group_ref": group, "role": _canonical(system, "role", role), "role_code": role,
+               "status": _canonical(system, "status", status), "status_code": status,
                "source_attributes": json.dumps(attributes) if attributes else None,
                "first_seen": min(since, FIRST_EXTRACT), "last_seen": AS_OF, "is_current": True}
         self.con.execute(f"INSERT INTO person_records ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
@@ -438,7 +448,7 @@ def test_a_rule_missing_a_parameter_its_query_needs_is_named(council):
     build_residence_evidence(council.con)
     rules = load_rules()
     del rules["sublets"]["elsewhere_share"]
-    with pytest.raises(ValueError, match="sublets needs elsewhere_share"):
+    with pytest.raises(ValueError, match="sublets.elsewhere_share: missing"):
         build_list(council.con, "sublets", rules)
 
 

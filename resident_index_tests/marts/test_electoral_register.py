@@ -56,9 +56,9 @@ def con():
                    FROM mart_residents""")
     con.execute("""CREATE TABLE person_records (source_system VARCHAR, source_record_id VARCHAR, uprn VARCHAR,
                    source_attributes JSON, is_current BOOLEAN, title VARCHAR, forename VARCHAR, middle_names VARCHAR,
-                   surname VARCHAR, address VARCHAR, postcode VARCHAR)""")
+                   surname VARCHAR, address VARCHAR, postcode VARCHAR, polling_district VARCHAR)""")
     con.executemany("""INSERT INTO person_records VALUES ('electoral_register', ?, ?, ?, true, 'Ms', 'ANN', NULL,
-                       'SMITH', ?, 'NB1 1AA')""",
+                       'SMITH', ?, 'NB1 1AA', 'CA1')""",
                     [(e, u, json.dumps({"PD": pd, "AttainmentDate": None}), f"{u} HIGH STREET")
                      for e, _, u, pd in REGISTER])
     con.execute("CREATE TABLE resident_crosswalk (source_system VARCHAR, source_record_id VARCHAR, resident_id VARCHAR)")

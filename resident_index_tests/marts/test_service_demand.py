@@ -157,16 +157,30 @@ def test_age_bands_are_labelled_from_where_each_starts():
     assert age_bands([0, 5, 18]) == [("0-4", 0, 5), ("5-17", 5, 18), ("18+", 18, None)]
 
 
-def test_settings_are_checked_and_titles_come_from_the_source_registry(tmp_path):
+def test_settings_are_checked_and_services_are_the_service_use_systems(tmp_path):
     settings = load_settings()
-    assert settings["services"]["council_tax"] == "Council tax"  # null in the YAML: the registry title
+    # every system declaring evidence.service_use, in its order, under its label (else its title)
+    assert list(settings["services"])[:3] == ["council_tax", "benefits", "housing_tenancies"]
+    assert settings["services"]["council_tax"] == "Council tax"  # no label: the registry title
+    assert "nhs_demographics" not in settings["services"] and settings["warnings"] == []
     bad = tmp_path / "service_demand.yaml"
-    bad.write_text("services: {council_tax: null}\nage_band_starts: [5, 18]\nresidents_min_services: 3\n"
-                   "households_min_services: 2\ntrend_months: 12\n")
-    with pytest.raises(ValueError, match="age_band_starts"):
+    bad.write_text("age_band_starts: [5, 18]\nresidents_min_services: 3\nhouseholds_min_services: 2\n"
+                   "trend_months: 12\n")
+    with pytest.raises(ValueError, match="age_band_starts: age_band_starts must begin at 0"):
         load_settings(bad)
-    # a service the council's registry does not hold is left out and named, not an error
-    bad.write_text("services: {library: null, council_tax: null}\nage_band_starts: [0]\n"
+    # the services once listed by name here: a clear error saying where they went
+    bad.write_text("services: {council_tax: null}\nage_band_starts: [0]\n"
                    "residents_min_services: 3\nhouseholds_min_services: 2\ntrend_months: 12\n")
-    without = load_settings(bad)
-    assert list(without["services"]) == ["council_tax"] and without["services_not_in_registry"] == ["library"]
+    with pytest.raises(ValueError, match="'services' moved to the source YAMLs.*evidence.service_use"):
+        load_settings(bad)
+
+
+def test_with_no_service_use_system_the_mart_says_why_it_is_empty(tmp_path):
+    from resident_index.sources.spec import load_registry
+
+    sources = [s.model_copy(update={"evidence": s.evidence.model_copy(update={"service_use": None})})
+               for s in load_registry()]
+    settings = load_settings(sources=sources)
+    assert settings["services"] == {}
+    assert settings["warnings"] == ["no system evidences service_use: every service demand table is empty because "
+                                    "no source YAML declares evidence.service_use (docs/evidence.md)"]

@@ -11,6 +11,7 @@ from dagster_duckdb import DuckDBResource
 from resident_index.defs.metadata import column_schema, md_table, table_metadata
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.golden.relationships import build_relationships
+from resident_index.marts.evidence import write_evidence_kinds
 from resident_index.golden.survivorship import build_golden_residents
 from resident_index.defs.evaluation import evaluate_against_truth, no_truth
 
@@ -56,6 +57,7 @@ def households(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Residents at the same UPRN now, with adults, children and over-75s; household_changes records who
     joined or left and when; view new_adults_with_children_known_to_social_care is the safeguarding watch."""
     with warehouse.get_connection() as con:
+        write_evidence_kinds(con)  # the safeguarding view reads which systems evidence childrens_social_care
         con.execute((SQL / "households.sql").read_text(encoding="utf-8"))
         n, people, children, watch = con.execute(
             """SELECT count(*), sum(residents), sum(children),
@@ -71,11 +73,12 @@ def relationships(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Typed links between residents with their evidence (relationships.yaml): parent or carer and child,
     partners, joint tenants, joint council-tax liability, same household."""
     with warehouse.get_connection() as con:
-        build_relationships(con)
+        warnings = build_relationships(con)
         by_type = con.execute("SELECT type, count(*) FROM relationships GROUP BY 1 ORDER BY 1").fetchall()
         schema = column_schema(con, "relationships")
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(n for _, n in by_type),
-                                          "dagster/column_schema": schema, **dict(by_type)})
+                                          "dagster/column_schema": schema, **dict(by_type),
+                                          "warnings": "; ".join(warnings) or "none"})
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WAREHOUSE_POOL, deps=["resident_crosswalk"],

@@ -7,6 +7,7 @@ from dagster_duckdb import DuckDBResource
 from resident_index.defs.evaluation import evaluate_against_truth, no_truth
 from resident_index.defs.marts.publish import GROUP, published
 from resident_index.defs.metadata import md_table
+from resident_index.defs.marts.publish import config_warnings
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.marts.counter_fraud.lists import LISTS, build_list, load_rules, table_name
 
@@ -20,15 +21,18 @@ def _list_asset(name: str) -> dg.AssetsDefinition:
               metadata={"dagster/table_name": table},
               description=f"Counter-fraud review list: {name.replace('_', ' ')} (rules in counter_fraud.yaml, "
                           f"docs/marts/{name.replace('_', '-')}.md).")
-    def _build(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    def _build(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
         rules = load_rules()
         with warehouse.get_connection() as con:
-            build_list(con, name, rules)
+            warnings = build_list(con, name, rules)
+            for warning in warnings:  # a list empty for want of a declared kind, role or column says why
+                context.log.warning(f"{table}: {warning}")
             bands = con.execute(f"""SELECT CASE WHEN score >= 0.9 THEN '0.9 - 1' WHEN score >= 0.75 THEN '0.75 - 0.9'
                                                ELSE 'below 0.75' END AS band, count(*)
                                     FROM {table} GROUP BY 1 ORDER BY 1 DESC""").fetchall()
             return published(con, table, preview=PREVIEW.format(table=table),
-                             min_score=rules[name]["min_score"], by_score=md_table(["score", "cases"], bands))
+                             min_score=rules[name]["min_score"], by_score=md_table(["score", "cases"], bands),
+                             warnings=dg.MetadataValue.md(config_warnings(warnings)))
 
     return _build
 

@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from resident_index.charts import chart_metadata, save_chart
 from resident_index.defs.evaluation import evaluate_against_truth, no_truth
-from resident_index.defs.marts.publish import GROUP, published
+from resident_index.defs.marts.publish import GROUP, config_warnings, published
 from resident_index.defs.metadata import md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.marts.electoral_register import build
@@ -34,6 +34,7 @@ def electoral_register_validation(warehouse: DuckDBResource) -> dg.MaterializeRe
         build.build_validation(con)
         counts = _by_status(con, "electoral_register_validation")
         return published(con, "electoral_register_validation",
+                         warnings=dg.MetadataValue.md(config_warnings(build.warnings())),
                          validation_rate=round(counts.get("confirmed", 0) / max(sum(counts.values()), 1), 4),
                          by_status=md_table(["status", "electors"], list(counts.items())))
 

@@ -11,6 +11,12 @@ from resident_index.marts.export import export_table
 GROUP = "marts"
 
 
+def config_warnings(warnings: list[str]) -> str:
+    """The `warnings` metadata of a mart: why it may be empty or short (a kind no system declares, roles or
+    a column no record holds), in plain words, or 'none'."""
+    return "\n".join(f"- WARN: {w}" for w in warnings) if warnings else "none"
+
+
 def published(con: duckdb.DuckDBPyConnection, table: str, preview: str | None = None,
               **metadata) -> dg.MaterializeResult:
     """Export `table` (CSV + Parquet) and return its row count, column schema, a preview (the first rows of

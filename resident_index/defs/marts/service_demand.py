@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from resident_index.charts import chart_metadata, save_chart
-from resident_index.defs.marts.publish import GROUP, published
+from resident_index.defs.marts.publish import GROUP, config_warnings, published
 from resident_index.defs.metadata import md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.marts.service_demand import charts
@@ -47,7 +47,7 @@ def service_use(warehouse: DuckDBResource) -> dg.MaterializeResult:
                                         FROM service_use)) FROM mart_residents WHERE NOT deceased""").fetchone()
         return published(
             con, "service_use", living_residents=living, residents_active_in_a_service=active,
-            services_not_in_registry=", ".join(settings["services_not_in_registry"]) or "none",
+            warnings=dg.MetadataValue.md(config_warnings(settings["warnings"])),
             share_active_in_a_service=round(active / living, 4) if living else 0.0,
             residents_per_service=_by_service(con, settings, "SELECT service, count(*) FROM service_use GROUP BY 1",
                                               ["service", "residents"]),

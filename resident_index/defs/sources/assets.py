@@ -15,7 +15,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from resident_index.defs.partitions import WAREHOUSE_POOL, extract_dates
-from resident_index.defs.sources import landing_check
+from resident_index.defs.sources import codes_check, landing_check
 from resident_index.defs.sources.landing_check import file_names_result
 from resident_index.quality.profile import profile_markdown
 from resident_index.quality.suite import (EXAMPLE_ROWS, CheckOutcome, load_suite, run_suite, suite_checks,
@@ -31,6 +31,7 @@ BUILTIN_CHECKS = {  # name -> (severity, description)
     "quarantine_rate": ("ERROR", "The share of landed rows sent to quarantine stays under the source's limit."),
     "mapped_columns_present": ("WARN", "Every source column the YAML maps is in the extract: a missing one "
                                        "leaves the fields it feeds empty on every record."),
+    codes_check.CHECK_NAME: (codes_check.SEVERITY, codes_check.DESCRIPTION),
 }
 
 TABLE_SCHEMA = dg.TableSchema(columns=[
@@ -171,7 +172,7 @@ def _reasons(quarantined) -> str:
 
 def _builtin_checks(con, spec: SourceSpec, day: date, result):
     staged, quarantined = con.execute(
-        f"""SELECT (SELECT count(*) FROM staging.{spec.name} WHERE extract_date = $day),
+        f"""SELECT (SELECT count(DISTINCT row_number) FROM staging.{spec.name} WHERE extract_date = $day),
                    (SELECT count(*) FROM quarantine WHERE source_system = $src AND extract_date = $day)""",
         {"day": day, "src": spec.name}).fetchone()
     landed = result.rows_landed
@@ -190,6 +191,7 @@ def _builtin_checks(con, spec: SourceSpec, day: date, result):
                                    f"{spec.checks.max_quarantine_rate:.1%} allowed (checks.max_quarantine_rate)"
                                    + (f"; e.g. {examples}" if examples else ""))
     yield mapped_columns_check(result.missing_columns)
+    yield codes_check.codes_check(result)
 
 
 def mapped_columns_check(missing: dict[str, list[str]]) -> CheckOutcome:

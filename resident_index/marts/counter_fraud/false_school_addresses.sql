@@ -1,26 +1,29 @@
--- School applications from an address where neither the child nor the applying parent is evidenced as
+-- School applications (of every school_application system) from an address where neither the child nor the applying parent is evidenced as
 -- living: no record of any other system has ever placed either of them there, while live records that
 -- began before the application place them elsewhere (a family that moved after applying is no case).
 -- Scored by how strongly (residence_scores) they are shown living at that other address.
-WITH applications AS (
-    SELECT group_ref AS application, mode(uprn ORDER BY uprn) AS uprn,   -- a tie: the first UPRN
+WITH school_systems AS (SELECT source_system FROM _evidence_kinds WHERE kind = 'school_application'),
+applications AS (   -- an application is its group_ref (with its system's name when several systems hold them)
+    SELECT CASE WHEN (SELECT count(*) FROM school_systems) > 1 THEN source_system || '-' || group_ref
+                ELSE group_ref END AS application,
+           any_value(source_system) AS school_system, mode(uprn ORDER BY uprn) AS uprn,   -- a tie: the first UPRN
            list(DISTINCT uprn ORDER BY uprn) AS uprns,
-           list(DISTINCT resident_id ORDER BY resident_id) FILTER (WHERE list_contains($child_roles, upper(role))) AS children,
-           list(DISTINCT resident_id ORDER BY resident_id) FILTER (WHERE list_contains($parent_roles, upper(role))) AS parents,
+           list(DISTINCT resident_id ORDER BY resident_id) FILTER (WHERE list_contains($child_roles, role)) AS children,
+           list(DISTINCT resident_id ORDER BY resident_id) FILTER (WHERE list_contains($parent_roles, role)) AS parents,
            min(since) AS since,
            list({'source_system': source_system, 'record_id': source_record_id, 'date': since,
-                 'fact': lower(role) || ' on application ' || group_ref || ' from this address'} ORDER BY source_record_id) AS evidence
+                 'fact': lower(coalesce(role_code, role)) || ' on application ' || group_ref || ' from this address'} ORDER BY source_record_id) AS evidence
     FROM live_records
-    WHERE source_system = $source AND live AND uprn IS NOT NULL
-    GROUP BY group_ref),
-people AS (SELECT application, uprn, uprns, since, unnest(list_concat(coalesce(children, []), coalesce(parents, []))) AS resident_id
+    WHERE source_system IN (SELECT source_system FROM school_systems) AND live AND uprn IS NOT NULL
+    GROUP BY ALL),
+people AS (SELECT application, school_system, uprn, uprns, since, unnest(list_concat(coalesce(children, []), coalesce(parents, []))) AS resident_id
            FROM applications),
 known_there AS (   -- any record of another system, live or past, placing the child or parent at the address
     SELECT DISTINCT p.application FROM people p    -- (at any address the application's records give)
     JOIN residence_evidence e ON e.resident_id = p.resident_id AND list_contains(p.uprns, e.uprn)
-                             AND e.source_system <> $source),
+                             AND e.source_system <> p.school_system),
 elsewhere AS (
-    SELECT p.application, p.resident_id, s.uprn, s.score, s.systems
+    SELECT p.application, p.school_system, p.resident_id, s.uprn, s.score, s.systems
     FROM people p JOIN residence_scores s ON s.resident_id = p.resident_id AND NOT list_contains(p.uprns, s.uprn)
                                          AND s.since < p.since
     WHERE p.application NOT IN (SELECT application FROM known_there)),
@@ -33,7 +36,7 @@ elsewhere_evidence AS (
                  'fact': w.resident_id || ' recorded at another address (' || e.uprn || ')'}
                 ORDER BY e.since DESC, e.source_system, e.source_record_id) AS evidence
     FROM elsewhere w JOIN residence_evidence e ON e.resident_id = w.resident_id AND e.uprn = w.uprn AND e.counts
-    WHERE e.source_system <> $source
+    WHERE e.source_system <> w.school_system
     GROUP BY w.application)
 SELECT 'SCH-' || a.application AS case_id, b.score,
        'School application ' || a.application || ' gives an address where no other system has ever recorded the child or '

@@ -1,5 +1,5 @@
 -- One person under several identities or claims: (1) a resident holding two or more live claims of one
--- kind (`claims`: system and roles), or records with two different NI numbers; (2) two residents the
+-- kind (`claims`: an evidence kind and roles, _claims: each system evidencing it), or records with two different NI numbers; (2) two residents the
 -- index keeps apart (different NI numbers, say) whose live claim records share a date of birth and a
 -- surname (or one within $surname_similarity) and carry the same forename after nicknames (or one within
 -- $forename_similarity). NI numbers appear in the evidence only where they are the point.
@@ -7,7 +7,7 @@ WITH claims AS (
     SELECT r.resident_id, r.source_system, r.source_record_id, r.group_ref, r.since, r.uprn,
            p.forename_canonical, p.forename, p.surname, p.dob, p.ni_number
     FROM live_records r
-    JOIN _claims c ON c.source = r.source_system AND list_contains(c.roles, upper(r.role))
+    JOIN _claims c ON c.source = r.source_system AND list_contains(c.roles, r.role)
     JOIN person_records p USING (source_system, source_record_id)
     WHERE r.live),
 claim_evidence AS (

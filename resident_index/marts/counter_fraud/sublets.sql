@@ -1,18 +1,24 @@
--- Council tenancies possibly sublet: a live tenancy whose tenants all have evidence of living at another
+-- Council tenancies possibly sublet (every tenancy system's: _evidence_kinds): a live tenancy whose tenants
+-- (records in $tenant_roles) all have evidence of living at another
 -- address now (the golden record's current address, or records that began after the tenancy did), scored
 -- $elsewhere_share x that evidence + the rest x the evidence of adults living in the home who are neither
 -- on the tenancy nor related to a tenant (relationships). A tenant still living there: no case.
-WITH tenancies AS (
-    SELECT group_ref AS tenancy, min(uprn) AS uprn, list(DISTINCT resident_id ORDER BY resident_id) AS tenants,
+WITH tenancy_systems AS (SELECT source_system FROM _evidence_kinds WHERE kind = 'tenancy'),
+tenancy_records AS (   -- a tenancy is its group_ref (with its system's name when several systems hold tenancies)
+    SELECT *, CASE WHEN (SELECT count(*) FROM tenancy_systems) > 1 THEN source_system || '-' || group_ref
+                   ELSE group_ref END AS tenancy
+    FROM live_records WHERE source_system IN (SELECT source_system FROM tenancy_systems)),
+tenancies AS (
+    SELECT tenancy, min(uprn) AS uprn, list(DISTINCT resident_id ORDER BY resident_id) AS tenants,
            min(since) AS since,
            list({'source_system': source_system, 'record_id': source_record_id, 'date': since,
-                 'fact': 'tenant (' || role || ') of tenancy ' || group_ref} ORDER BY source_record_id) AS evidence
-    FROM live_records
-    WHERE source_system = $source AND live AND uprn IS NOT NULL AND list_contains($tenant_roles, upper(role))
-    GROUP BY group_ref),
+                 'fact': 'tenant (' || coalesce(role_code, role) || ') of tenancy ' || group_ref} ORDER BY source_record_id) AS evidence
+    FROM tenancy_records
+    WHERE live AND uprn IS NOT NULL AND list_contains($tenant_roles, role)
+    GROUP BY tenancy),
 tenants AS (SELECT tenancy, uprn, since, unnest(tenants) AS tenant FROM tenancies),
 members AS (   -- everyone on the tenancy in any role (household members are not unrelated occupants)
-    SELECT DISTINCT group_ref AS tenancy, resident_id FROM live_records WHERE source_system = $source),
+    SELECT DISTINCT tenancy, resident_id FROM tenancy_records),
 elsewhere AS (   -- each tenant's best-evidenced other address: the golden record's current one, or one
                  -- whose records began after the tenancy did
     SELECT t.tenancy, t.tenant,

@@ -35,7 +35,7 @@ SELECT v.elector_number, v.polling_district, p.title, p.forename, p.middle_names
        v.moved_to_uprn, l.address_text AS moved_to_address, v.evidence, v.latest_evidence_date, v.evidence_age_days,
        v.resident_id
 FROM electoral_register_validation v CROSS JOIN s
-JOIN person_records p ON p.source_system = s.register_system AND p.source_record_id = v.elector_number
+JOIN person_records p ON list_contains(s.register_systems, p.source_system) AND p.source_record_id = v.elector_number
 LEFT JOIN systems y USING (elector_number)
 LEFT JOIN _source_titles d ON v.status = 'died' AND d.source_system = v.evidence[1].source_system
 LEFT JOIN llpg l ON l.uprn = v.moved_to_uprn

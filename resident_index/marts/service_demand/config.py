@@ -1,4 +1,5 @@
-"""The service demand settings (service_demand.yaml), checked, and loaded as temp tables the SQL reads."""
+"""The service demand settings (service_demand.yaml) and services (every service_use system), checked, and
+loaded as temp tables the SQL reads."""
 
 from __future__ import annotations
 
@@ -6,28 +7,62 @@ from pathlib import Path
 
 import duckdb
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from resident_index.sources.spec import load_registry
-from resident_index.council import config_file
+from resident_index.council import CouncilConfigError, describe_errors, load_rule_file
+from resident_index.marts.evidence import systems_with
+from resident_index.sources.spec import SourceSpec
 
 
+class ServiceDemandRules(BaseModel):
+    """marts/service_demand.yaml. The services are the systems whose YAML declares evidence.service_use."""
 
-def load_settings(path: Path | None = None) -> dict:
-    """The YAML with every service's display name filled in from the source registry; a bad value raises
-    a ValueError naming the file and the setting. Services the registry does not hold (a council without
-    that system) are left out and listed under `services_not_in_registry`."""
-    path = path or config_file("marts/service_demand.yaml")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    titles = {spec.name: spec.title for spec in load_registry()}
-    unknown = sorted(set(raw["services"]) - set(titles))
-    starts = raw["age_band_starts"]
-    if not starts or starts[0] != 0 or any(b <= a for a, b in zip(starts, starts[1:])):
-        raise ValueError(f"{path.name}: age_band_starts must begin at 0 and rise, not {starts}")
-    for key in ("residents_min_services", "households_min_services", "trend_months"):
-        if not isinstance(raw[key], int) or raw[key] < 1:
-            raise ValueError(f"{path.name}: {key} must be a whole number of at least 1, not {raw[key]!r}")
-    return {**raw, "services": {s: label or titles[s] for s, label in raw["services"].items() if s in titles},
-            "services_not_in_registry": unknown}
+    model_config = ConfigDict(extra="forbid")
+
+    age_band_starts: list[int] = Field(min_length=1)
+    residents_min_services: int = Field(ge=1)
+    households_min_services: int = Field(ge=1)
+    trend_months: int = Field(ge=1)
+
+    @field_validator("age_band_starts")
+    @classmethod
+    def _bands_rise(cls, starts: list[int]) -> list[int]:
+        if starts[0] != 0 or any(b <= a for a, b in zip(starts, starts[1:])):
+            raise ValueError(f"age_band_starts must begin at 0 and rise, not {starts}")
+        return starts
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, raw):
+        if isinstance(raw, dict) and "services" in raw:
+            raise ValueError("'services' moved to the source YAMLs: a service is a system whose YAML declares "
+                             "evidence.service_use (label, order; docs/evidence.md)")
+        return raw
+
+
+def services(sources: list[SourceSpec] | None = None) -> dict[str, str]:
+    """Every service_use system -> the name to show (its label, else its title), by `order` (those with
+    none after, by name)."""
+    found = systems_with("service_use", sources)
+    found.sort(key=lambda s: (s.evidence.service_use.order is None, s.evidence.service_use.order or 0, s.name))
+    return {s.name: s.evidence.service_use.label or s.title for s in found}
+
+
+def load_settings(path: Path | None = None, sources: list[SourceSpec] | None = None) -> dict:
+    """The YAML's settings, validated (ServiceDemandRules; a bad value is a CouncilConfigError naming the
+    file and the setting), with `services`: each service_use system and its display name, in order;
+    `warnings` says why the mart would be empty."""
+    if path is None:
+        rules = load_rule_file("marts/service_demand.yaml", ServiceDemandRules, sources)
+    else:
+        try:
+            rules = ServiceDemandRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except ValidationError as exc:
+            raise CouncilConfigError(f"{path}: {describe_errors(exc, ServiceDemandRules)}") from None
+    shown = services(sources)
+    warnings = [] if shown else ["no system evidences service_use: every service demand table is empty because "
+                                 "no source YAML declares evidence.service_use (docs/evidence.md)"]
+    return {**rules.model_dump(), "services": shown, "warnings": warnings}
 
 
 def age_bands(starts: list[int]) -> list[tuple[str, int, int | None]]:
