@@ -97,8 +97,10 @@ def render(row: dict, spec: SourceSpec, titles: dict[str, str]) -> dict:
             suggested = _date(row["suggested_value"], spec, "date_of_death")
         elif own.get("status"):
             suggested = _status_code(spec, "deceased", "ended") or "deceased"
-        else:
+        elif own.get("end_date"):
             suggested = _date(row["suggested_value"], spec, "end_date")
+        else:
+            suggested = f"died {row['suggested_value']}"
     elif field == "name":
         current, suggested = row["name_raw"], _name(suggested, spec, second)
     elif field == "address":

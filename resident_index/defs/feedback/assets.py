@@ -15,16 +15,23 @@ from resident_index.defs.evaluation import evaluate_against_truth, no_truth
 from resident_index.defs.metadata import column_schema, md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.feedback import build
-from resident_index.feedback.rules import RULE_FILE
+from resident_index.feedback.rules import RULE_FILE, load_rules
 
 GROUP = "quality_feedback"
+# validated when the definitions load (dg check defs, dg dev, resident-index run stop at once on a bad file,
+# naming the file, the key and what was expected), not hours later in a run
+load_rules()
 SQL = Path(build.__file__).parent
 
 
 def _refs(*sql: str) -> dict:
-    refs = [dg.LocalFileCodeReference(file_path=str(SQL / f), label=f"feedback/{f}") for f in sql]
-    refs.append(dg.LocalFileCodeReference(file_path=str(council_dir() / RULE_FILE), label=f"council: {RULE_FILE}"))
-    return {"dagster/code_references": dg.CodeReferencesMetadataValue(code_references=refs)}
+    import warnings
+
+    with warnings.catch_warnings():  # code references are beta in Dagster 1.13
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        refs = [dg.LocalFileCodeReference(file_path=str(SQL / f), label=f"feedback/{f}") for f in sql]
+        refs.append(dg.LocalFileCodeReference(file_path=str(council_dir() / RULE_FILE), label=f"council: {RULE_FILE}"))
+        return {"dagster/code_references": dg.CodeReferencesMetadataValue(code_references=refs)}
 
 
 def _list_metadata(con, table: str, by: str = "field") -> dict:
