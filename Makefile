@@ -1,6 +1,6 @@
 # Resident Index: everything a fresh machine with Python 3.11 and make needs.
 #   make demo   build the environment, generate the synthetic council, materialise the whole graph
-#   make test   run the test suite
+#   make test   run the test suite (installs Debian's PostgreSQL programs first, see `make postgres`)
 #   make ui     the Dagster UI (webserver + daemon) on the same instance and warehouse
 #   make bench  scale benchmarks; figures go to docs/benchmarks.md
 PYTHON ?= python3.11
@@ -14,7 +14,7 @@ export RESIDENT_INDEX_DATA_DIR ?= $(CURDIR)/data
 export GX_ANALYTICS_ENABLED := False
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: setup demo test ui bench clean
+.PHONY: setup postgres demo test ui bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -33,7 +33,17 @@ demo: setup
 	.venv/bin/resident-index synth --residents $(RESIDENTS) --seed $(SEED)
 	.venv/bin/resident-index run
 
-test: setup
+# Debian's PostgreSQL server programs, for the test that builds the demo on PostgreSQL instance storage
+# (resident_index_tests/scale/test_postgres.py starts its own server in a temporary folder). Installed with
+# apt-get where we are root; elsewhere it says so and that test is skipped with the same reason.
+postgres:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; \
+	else echo "make postgres: PostgreSQL is not installed and cannot be installed here (needs root and apt-get):" \
+	          "the PostgreSQL instance-storage test will be skipped"; fi
+
+test: setup postgres
 	.venv/bin/pytest -q
 
 # the chart server (loopback, port 3001: RESIDENT_INDEX_CHARTS_URL) lets the UI show each chart inline and open
