@@ -24,6 +24,7 @@ import duckdb
 
 from resident_index.synthetic.next_day import land_changed_day
 from resident_index.benchmarks import Stage, machine, measure, stages_table, write_section
+from resident_index.resolution.evaluate import rules_markdown
 
 PROJECT = Path(__file__).resolve().parents[1]
 INDEX_ASSETS = ["llpg", "staged_records", "address_matches", "person_records", "resolution_input",
@@ -219,6 +220,7 @@ def run_size(residents: int, seed: int, keep: Path | None) -> str:
         f"| plain Splink (tutorial settings) | {bpw['precision']:.4f} | {bpw['recall']:.4f} | {bpw['f1']:.4f} | "
         f"{bb3['f1']:.4f} | {base_hard} |",
         "",
+        rules_markdown(evaluation),
         f"Golden record against the truth: name {golden['name_correct']:.1%}, date of birth {golden['dob_correct']:.1%}, "
         f"current UPRN {golden['current_uprn_correct']:.1%} correct ({golden['residents_evaluated']:,} living residents); "
         f"households equal to the true co-residents {golden['households_equal_to_truth']:.1%} of "

@@ -155,7 +155,8 @@ def _write_verdicts(given: list[dict], wait: float) -> tuple[bool, set[tuple[str
         for problem in problems:
             _say(f"kept verdict not recorded: {problem}")
         for v in given:
-            review.record_verdict(con, **v)
+            if (conflict := review.record_verdict(con, **v)) is not None:
+                _say(conflict)  # a "same" verdict a rule keeps apart, or one it overrides: told now
         return True, review.decided_pairs(con)
     finally:
         con.close()

@@ -44,11 +44,30 @@ def _edit_distance_at_most_one(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
+def _typo_distance(a: str, b: str) -> int:
+    """Characters changed, one substitution or transposition each, between two dates written alike (ISO)."""
+    if len(a) != len(b):
+        return len(a) + len(b)
+    diffs = [i for i in range(len(a)) if a[i] != b[i]]
+    changes, i = 0, 0
+    while i < len(diffs):
+        j = diffs[i]
+        if i + 1 < len(diffs) and diffs[i + 1] == j + 1 and a[j] == b[j + 1] and a[j + 1] == b[j]:
+            i += 2  # two neighbouring characters swapped: one slip
+        else:
+            i += 1
+        changes += 1
+    return changes
+
+
 def dobs_compatible(a: date, b: date, max_edit: int = 1) -> bool:
-    """Could two recorded dates of birth be one person's? Equal, day/month swapped, or a one-character typo."""
+    """Could two recorded dates of birth be one person's? Equal, day/month swapped, or at most `max_edit`
+    characters mistyped (a substitution or two neighbours swapped each) in the written date."""
     if a == b or (a.year == b.year and a.month == b.day and a.day == b.month):
         return True
-    return max_edit >= 1 and _edit_distance_at_most_one(a.isoformat(), b.isoformat())
+    if max_edit <= 1:
+        return max_edit >= 1 and _edit_distance_at_most_one(a.isoformat(), b.isoformat())
+    return _typo_distance(a.isoformat(), b.isoformat()) <= max_edit
 
 
 @dataclass
@@ -56,18 +75,29 @@ class ConflictRules:
     nhs_number: bool = True
     ni_number: bool = True
     dob_max_edit_distance: int = 1
+    #: a link at least this likely is one person's even if its dates of birth differ by up to
+    #: `near_certain_dob_max_edit_distance` mistyped characters (a second slip, not a second person)
+    near_certain: float = 0.999
+    near_certain_dob_max_edit_distance: int = 2
     contacts: bool = True
 
-    def conflict(self, a: Evidence, b: Evidence, strong_link: bool = False) -> str | None:
+    def conflict(self, a: Evidence, b: Evidence, strong_link: bool = False, probability: float = 0.0,
+                 reviewer: bool = False) -> str | None:
+        """The rule that refuses joining a and b, or None. A reviewer's "same" is refused only by two
+        different NHS or NI numbers (identifiers a person cannot hold two of; the reviewer is told)."""
         if self.nhs_number and a.nhs and b.nhs and a.nhs != b.nhs:
             return "nhs_number"
         if self.ni_number and a.ni and b.ni and a.ni != b.ni:
             return "ni_number"
+        if reviewer:
+            return None
         if (a.latest_dob and any(d > a.latest_dob for d in b.dobs)) or (
                 b.latest_dob and any(d > b.latest_dob for d in a.dobs)):
             return "age"
-        if not strong_link and a.dobs and b.dobs and not all(dobs_compatible(x, y, self.dob_max_edit_distance)
-                                         for x in a.dobs for y in b.dobs):
+        edits = (max(self.dob_max_edit_distance, self.near_certain_dob_max_edit_distance)
+                 if probability >= self.near_certain else self.dob_max_edit_distance)
+        if not strong_link and a.dobs and b.dobs and not all(dobs_compatible(x, y, edits)
+                                                             for x in a.dobs for y in b.dobs):
             return "dob"
         if (self.contacts and not strong_link and not (a.dobs and b.dobs)
                 and a.phones and b.phones and not a.phones & b.phones
@@ -81,32 +111,40 @@ class ClusterResult:
     cluster_of: dict[str, str]  # record -> cluster key (the smallest record id in the cluster)
     attached_by: dict[str, tuple[float, str]]  # record -> (probability, how) of the link that joined it
     refused: dict[str, int]  # conflict kind -> links refused
+    #: every link refused: (record a, record b, probability, how, rule that refused it)
+    refusals: list[tuple[str, str, float, str, str]] = field(default_factory=list)
 
 
 Link = tuple[str, str, float, str, bool]  # (record a, record b, probability, how, share a strong identifier)
 
 
 def cluster(records: dict[str, Evidence], links: list[Link],
-            cannot_link: set[frozenset[str]] = frozenset(), rules: ConflictRules | None = None) -> ClusterResult:
+            cannot_link: set[frozenset[str]] | dict[frozenset[str], str] = frozenset(),
+            rules: ConflictRules | None = None) -> ClusterResult:
     """Greedy constrained clustering.
 
     records: every record id with its strong identifiers (records with no links become singletons).
     links: (id_a, id_b, probability, how, strong) with how in {model, rule, reviewer}; reviewer links go
         first; strong means the two records share an NHS, NI or shared id.
-    cannot_link: pairs a reviewer judged to be different people.
+    cannot_link: pairs that must stay apart, each with why ("reviewer": a reviewer judged them different
+        people; else the registry rule that parts them, such as distinct_at_address). A set means "reviewer".
+        A reviewer's "same" link overrides every rule but two different NHS or NI numbers and a reviewer's
+        "different".
     """
     rules = rules or ConflictRules()
     parent = {r: r for r in records}
     evidence = {r: Evidence(set(e.nhs), set(e.ni), set(e.dobs), e.latest_dob, set(e.phones), set(e.emails))
                 for r, e in records.items()}
     members = {r: [r] for r in records}
-    apart: dict[str, set[str]] = {}
-    for pair in cannot_link:
+    why_apart = cannot_link if isinstance(cannot_link, dict) else dict.fromkeys(cannot_link, "reviewer")
+    apart: dict[str, dict[str, str]] = {}
+    for pair, why in why_apart.items():
         a, b = tuple(pair)
-        apart.setdefault(a, set()).add(b)
-        apart.setdefault(b, set()).add(a)
+        apart.setdefault(a, {})[b] = why
+        apart.setdefault(b, {})[a] = why
     attached: dict[str, tuple[float, str]] = {}
     refused: dict[str, int] = {}
+    refusals: list[tuple[str, str, float, str, str]] = []
 
     def find(x: str) -> str:
         root = x
@@ -123,11 +161,15 @@ def cluster(records: dict[str, Evidence], links: list[Link],
         if ra == rb:
             continue
         small, big = (ra, rb) if len(members[ra]) <= len(members[rb]) else (rb, ra)
-        kind = rules.conflict(evidence[small], evidence[big], strong_link=strong or how == "reviewer")
-        if kind is None and apart and any(find(o) == big for m in members[small] for o in apart.get(m, ())):
-            kind = "reviewer"
+        reviewer = how == "reviewer"
+        kind = rules.conflict(evidence[small], evidence[big], strong_link=strong or reviewer,
+                              probability=probability, reviewer=reviewer)
+        if kind is None and apart:
+            kind = next((why for m in members[small] for o, why in apart.get(m, {}).items()
+                         if find(o) == big and (why == "reviewer" or not reviewer)), None)
         if kind is not None:
             refused[kind] = refused.get(kind, 0) + 1
+            refusals.append((a, b, probability, how, kind))
             continue
         parent[small] = big
         members[big] += members.pop(small)
@@ -147,4 +189,4 @@ def cluster(records: dict[str, Evidence], links: list[Link],
         key = min(group)
         for record in group:
             cluster_of[record] = key
-    return ClusterResult(cluster_of, attached, refused)
+    return ClusterResult(cluster_of, attached, refused, refusals)

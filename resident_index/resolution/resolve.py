@@ -84,21 +84,24 @@ def _current_inputs(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
     con.execute(NAMES_COMPATIBLE)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _apart_now AS
-        SELECT unique_id_l AS a, unique_id_r AS b FROM latest_decisions WHERE verdict = 'different'
-        UNION
-        SELECT l.unique_id, r.unique_id FROM resolution_input l JOIN resolution_input r
+        SELECT a, b, arg_min(why, priority) AS why FROM (
+        SELECT unique_id_l AS a, unique_id_r AS b, 'reviewer' AS why, 0 AS priority
+        FROM latest_decisions WHERE verdict = 'different'
+        UNION ALL
+        SELECT l.unique_id, r.unique_id, 'distinct_at_address', 1 FROM resolution_input l JOIN resolution_input r
         ON l.source_system = r.source_system AND l.uprn = r.uprn AND l.unique_id < r.unique_id
         WHERE l.distinct_at_address
-        UNION
-        SELECT l.unique_id, r.unique_id FROM resolution_input l JOIN resolution_input r
+        UNION ALL
+        SELECT l.unique_id, r.unique_id, 'distinct_in_group', 2 FROM resolution_input l JOIN resolution_input r
         ON l.source_system = r.source_system AND l.distinct_group = r.distinct_group AND l.unique_id < r.unique_id
         WHERE NOT (names_compatible(l.forename, r.forename, l.forename_canonical, r.forename_canonical)
                    AND names_compatible(l.middle_name, r.middle_name, l.middle_name, r.middle_name))
-        UNION
-        SELECT l.unique_id, r.unique_id FROM resolution_input l JOIN resolution_input r
+        UNION ALL
+        SELECT l.unique_id, r.unique_id, 'twins_at_address', 3 FROM resolution_input l JOIN resolution_input r
         ON l.source_system = r.source_system AND l.uprn = r.uprn AND l.dob = r.dob AND l.unique_id < r.unique_id
         WHERE NOT (names_compatible(l.forename, r.forename, l.forename_canonical, r.forename_canonical)
-                   AND names_compatible(l.middle_name, r.middle_name, l.middle_name, r.middle_name))""")
+                   AND names_compatible(l.middle_name, r.middle_name, l.middle_name, r.middle_name)))
+        GROUP BY a, b""")
 
 
 def _config_fingerprint(cfg: dict) -> str:
@@ -150,7 +153,7 @@ def _affected_records(con: duckdb.DuckDBPyConnection, fingerprint: str) -> int |
 def _save_state(con: duckdb.DuckDBPyConnection, fingerprint: str, incremental: bool) -> None:
     """What this clustering was computed from; an incremental run writes only what changed."""
     if incremental:
-        for state, columns in (("links", ("a", "b", "probability", "how", "strong")), ("apart", ("a", "b"))):
+        for state, columns in (("links", ("a", "b", "probability", "how", "strong")), ("apart", ("a", "b", "why"))):
             same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM g.{c}" for c in columns)
             con.execute(f"DELETE FROM cluster_state_{state} s USING _{state}_gone g WHERE {same}")
             con.execute(f"INSERT INTO cluster_state_{state} SELECT * FROM _{state}_added")
@@ -164,14 +167,35 @@ def _save_state(con: duckdb.DuckDBPyConnection, fingerprint: str, incremental: b
     con.execute("CREATE OR REPLACE TABLE cluster_state_meta AS SELECT ?::VARCHAR AS config", [fingerprint])
 
 
-def _latest_decisions(con: duckdb.DuckDBPyConnection) -> None:
-    """A reviewer's latest verdict on a pair wins (pairs are stored in id order)."""
-    con.execute("""CREATE OR REPLACE TEMP VIEW latest_decisions AS
+def _latest_decisions(con: duckdb.DuckDBPyConnection, extra: str | None = None) -> None:
+    """A reviewer's latest verdict on a pair wins (pairs are stored in id order). `extra`: a table of
+    verdicts (unique_id_l, unique_id_r, verdict) taken as given after every recorded one (a simulation)."""
+    given = "SELECT unique_id_l, unique_id_r, verdict, decided_at, 0 AS later FROM review_decisions"
+    if extra:
+        given += f" UNION ALL SELECT unique_id_l, unique_id_r, verdict, NULL::TIMESTAMP, 1 FROM {extra}"
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW latest_decisions AS
                    SELECT least(unique_id_l, unique_id_r) AS unique_id_l,
                           greatest(unique_id_l, unique_id_r) AS unique_id_r, verdict
-                   FROM review_decisions
+                   FROM ({given})
                    QUALIFY row_number() OVER (PARTITION BY least(unique_id_l, unique_id_r),
-                                              greatest(unique_id_l, unique_id_r) ORDER BY decided_at DESC) = 1""")
+                                              greatest(unique_id_l, unique_id_r)
+                                              ORDER BY later DESC, decided_at DESC) = 1""")
+
+
+def cluster_with_verdicts(con: duckdb.DuckDBPyConnection, cfg: dict, verdicts: str) -> dict[str, str]:
+    """What the clustering would make if the verdicts in table `verdicts` (unique_id_l, unique_id_r, verdict)
+    were given: record -> cluster key. Writes nothing (the evaluation's "what the top of the queue is worth")."""
+    _latest_decisions(con, extra=verdicts)
+    _current_inputs(con, cfg)
+    evidence = {uid: Evidence({nhs} if nhs else set(), {ni} if ni else set(), {dob} if dob else set(), latest,
+                              {phone} if phone else set(), {email} if email else set())
+                for uid, nhs, ni, dob, latest, phone, email in con.execute(
+                    "SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email FROM _evidence_now "
+                    "ORDER BY unique_id").fetchall()}
+    apart = {frozenset((a, b)): why for a, b, why in con.execute("SELECT a, b, why FROM _apart_now ORDER BY a, b").fetchall()}
+    links: list[Link] = con.execute("SELECT a, b, probability, how, strong FROM _links_now ORDER BY ALL").fetchall()
+    _latest_decisions(con)
+    return cluster(evidence, links, apart, ConflictRules(**cfg.get("conflicts", {}))).cluster_of
 
 
 def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool = False) -> dict:
@@ -197,7 +221,8 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
                 for uid, nhs, ni, dob, latest, phone, email in con.execute(
                     f"SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email FROM _evidence_now {scope} "
                     "ORDER BY unique_id").fetchall()}
-    apart = {frozenset(p) for p in con.execute(f"SELECT a, b FROM _apart_now {within} ORDER BY a, b").fetchall()}
+    apart = {frozenset((a, b)): why for a, b, why in con.execute(f"SELECT a, b, why FROM _apart_now {within} "
+                                                                 "ORDER BY a, b").fetchall()}
     # in one order, so that Python walks records and links alike on every run (clustering breaks ties by id)
     links: list[Link] = con.execute(f"SELECT a, b, probability, how, strong FROM _links_now {within} "
                                     "ORDER BY ALL").fetchall()
@@ -214,6 +239,7 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     with transaction(con):  # the crosswalk, the state it was computed from and the ID events agree
         _write_crosswalk(con, incremental=affected is not None)
+        _write_refusals(con, clusters.refusals, incremental=affected is not None)
         _save_state(con, fingerprint, incremental=affected is not None)
         if assignment.events:
             event, resident, related, records = (list(c) for c in zip(*assignment.events))
@@ -232,6 +258,23 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
             "links": con.execute("SELECT count(*) FROM _links_now").fetchone()[0],
             "mode": "full" if affected is None else "incremental", "records_reclustered": len(evidence),
             "id_events": events, "links_refused_by_conflict": clusters.refused}
+
+
+def _write_refusals(con: duckdb.DuckDBPyConnection, refusals: list, incremental: bool) -> None:
+    """cluster_refusals: every link the clustering refused and the rule that refused it (a, b, probability,
+    how, rule), for the evaluation's cost of each rule and for a reviewer's "same" the rules overrode."""
+    a, b, probability, how, rule = (list(c) for c in zip(*refusals)) if refusals else ([], [], [], [], [])
+    con.register("_refusals", pa.table({"a": pa.array(a, pa.string()), "b": pa.array(b, pa.string()),
+                                        "probability": pa.array(probability, pa.float64()),
+                                        "how": pa.array(how, pa.string()), "rule": pa.array(rule, pa.string())}))
+    have = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cluster_refusals'").fetchone()[0]
+    if incremental and have:
+        con.execute("""DELETE FROM cluster_refusals WHERE a IN (SELECT unique_id FROM _affected)
+                                                    OR b IN (SELECT unique_id FROM _affected)""")
+        con.execute("INSERT INTO cluster_refusals SELECT * FROM _refusals")
+    else:
+        con.execute("CREATE OR REPLACE TABLE cluster_refusals AS SELECT * FROM _refusals")
+    con.unregister("_refusals")
 
 
 def _write_crosswalk(con: duckdb.DuckDBPyConnection, incremental: bool) -> None:

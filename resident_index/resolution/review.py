@@ -59,7 +59,7 @@ def next_pair(con: duckdb.DuckDBPyConnection, skipped: set[tuple[str, str]] = fr
     skipped this session, and those decided since the queue was read)."""
     result = con.execute(f"""
         SELECT * FROM review_queue q WHERE {UNDECIDED}
-        ORDER BY match_probability DESC, unique_id_l, unique_id_r
+        ORDER BY priority DESC, match_probability DESC, unique_id_l, unique_id_r
         LIMIT 1""", [sorted(_key(*p) for p in skipped)])
     row = result.fetchone()
     return None if row is None else dict(zip([d[0] for d in result.description], row))
@@ -80,7 +80,9 @@ def decided_pairs(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 def render(pair: dict) -> str:
     """Both records side by side, then what each field contributed to the match weight."""
     width = max(len(str(pair.get(f"{f}_l") or "")) for f in FIELDS) + 2
-    lines = [f"{pair['reason']}: match probability {pair['match_probability']} (weight {pair['match_weight']})", "",
+    moved = pair.get("records_moved")
+    lines = [f"{pair['reason']}: match probability {pair['match_probability']} (weight {pair['match_weight']})"
+             + (f"; 'same' would move {moved} record(s)" if moved else ""), "",
              f"{'':<12}{pair['unique_id_l']:<{width}}{pair['unique_id_r']}"]
     for f in FIELDS:
         left, right = pair.get(f"{f}_l"), pair.get(f"{f}_r")
@@ -108,9 +110,48 @@ def unknown_record_ids(con: duckdb.DuckDBPyConnection, ids: list[str], table: st
             f"(source systems: {', '.join(systems)}), as `resident-index show` and `review` print them")
 
 
+def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0] > 0
+
+
+def verdict_conflict(con: duckdb.DuckDBPyConnection, left: str, right: str) -> str | None:
+    """What a "same" verdict on two records runs into, in plain words, or None. Two different NHS or NI
+    numbers (on the records or on their residents' other records) keep them apart even so: the verdict is
+    kept and the pair shows in the review queue as refused. A rule a verdict overrides (one person listed
+    once per address or group, dates of birth, age, contacts) is named too."""
+    if not _has(con, "resident_crosswalk"):
+        return None
+    held = con.execute("""
+        WITH cw AS (SELECT source_system || '|' || source_record_id AS unique_id, resident_id FROM resident_crosswalk),
+        side AS (SELECT s.side, list(DISTINCT i.nhs_number) FILTER (i.nhs_number IS NOT NULL) AS nhs,
+                        list(DISTINCT i.ni8) FILTER (i.ni8 IS NOT NULL) AS ni
+                 FROM (SELECT 'l' AS side, ?::VARCHAR AS unique_id UNION ALL SELECT 'r', ?::VARCHAR) s
+                 JOIN cw c USING (unique_id) JOIN cw o ON o.resident_id = c.resident_id
+                 JOIN resolution_input i ON i.unique_id = o.unique_id GROUP BY 1)
+        SELECT l.nhs, r.nhs, l.ni, r.ni FROM side l, side r WHERE l.side = 'l' AND r.side = 'r'""",
+                       [left, right]).fetchone()
+    if held is None:
+        return None
+    nhs_l, nhs_r, ni_l, ni_r = held
+    for kind, a, b in (("NHS numbers", nhs_l, nhs_r), ("NI numbers", ni_l, ni_r)):
+        if a and b and not set(a) & set(b):
+            return (f"warning: {left} and {right} hold different {kind} ({', '.join(a)} and {', '.join(b)}); no "
+                    "verdict joins two of those, so they stay apart. Your verdict is kept and the pair shows in the "
+                    f"review queue as refused: correct the {kind[:-1]} in the source system, then they link")
+    if _has(con, "cluster_refusals"):
+        rules = [r[0] for r in con.execute("""SELECT DISTINCT rule FROM cluster_refusals
+                                              WHERE least(a, b) = least(?, ?) AND greatest(a, b) = greatest(?, ?)
+                                              ORDER BY 1""", [left, right, left, right]).fetchall()]
+        if rules:
+            return (f"note: the index kept {left} and {right} apart by rule ({', '.join(rules)}); "
+                    "your verdict overrides it from the next build_index run")
+    return None
+
+
 def record_verdict(con: duckdb.DuckDBPyConnection, left: str, right: str, verdict: str, reviewer: str,
-                   note: str | None = None, decided_at: str | None = None) -> None:
-    """One row in review_decisions; decided_at (ISO 8601 with offset) for a verdict given earlier."""
+                   note: str | None = None, decided_at: str | None = None) -> str | None:
+    """One row in review_decisions; decided_at (ISO 8601 with offset) for a verdict given earlier. Returns
+    what a "same" verdict runs into (verdict_conflict), for the reviewer to be told there and then."""
     if verdict not in ("same", "different"):
         raise ValueError("verdict must be 'same' or 'different'")
     ensure_state(con)
@@ -119,6 +160,7 @@ def record_verdict(con: duckdb.DuckDBPyConnection, left: str, right: str, verdic
     con.execute("""INSERT INTO review_decisions (unique_id_l, unique_id_r, verdict, reviewer, note, decided_at)
                    VALUES (?, ?, ?, ?, ?, coalesce(?::TIMESTAMPTZ, current_timestamp))""",
                 [min(left, right), max(left, right), verdict, reviewer, note, decided_at])
+    return verdict_conflict(con, left, right) if verdict == "same" else None
 
 
 def verdict(left: str, right: str, verdict: str, reviewer: str, note: str | None = None) -> dict:

@@ -91,3 +91,28 @@ def test_a_dobless_contact_with_other_phone_and_email_is_a_second_person_not_a_d
     assert len(set(cluster({"a": father, "b": son}, [("a", "b", 0.99, "model", True)]).cluster_of.values())) == 1
     off = ConflictRules(contacts=False)
     assert len(set(cluster({"a": father, "b": son}, [("a", "b", 0.99, "model", False)], rules=off).cluster_of.values())) == 1
+
+
+def test_a_reviewers_same_overrides_the_registry_rules_and_dates_but_not_two_nhs_numbers():
+    father, son = Evidence(dobs={date(1960, 4, 12)}), Evidence(dobs={date(1990, 8, 3)})
+    apart = {frozenset({"a", "b"}): "distinct_at_address"}
+    joined = cluster({"a": father, "b": son}, [("a", "b", 0.5, "reviewer", False)], apart)
+    assert len(set(joined.cluster_of.values())) == 1 and joined.refusals == []
+    assert len(set(cluster({"a": father, "b": son}, [("a", "b", 0.99, "model", False)], apart).cluster_of.values())) == 2
+    two_nhs = {"a": Evidence(nhs={"9434765919"}), "b": Evidence(nhs={"9434765870"})}
+    kept = cluster(two_nhs, [("a", "b", 0.5, "reviewer", False)])
+    assert len(set(kept.cluster_of.values())) == 2
+    assert kept.refusals == [("a", "b", 0.5, "reviewer", "nhs_number")]  # recorded, so the queue shows it
+    different = cluster({"a": NO_DOB, "b": NO_DOB}, [("a", "b", 0.5, "reviewer", False)],
+                        {frozenset({"a", "b"}): "reviewer"})
+    assert len(set(different.cluster_of.values())) == 2  # a reviewer's "different" still stands
+
+
+def test_a_near_certain_link_survives_a_second_slip_in_the_date_of_birth():
+    a, b = Evidence(dobs={date(1971, 5, 24)}), Evidence(dobs={date(1971, 3, 27)})  # two characters mistyped
+    assert not dobs_compatible(date(1971, 5, 24), date(1971, 3, 27))
+    assert dobs_compatible(date(1971, 5, 24), date(1971, 3, 27), max_edit=2)
+    assert not dobs_compatible(date(1971, 5, 24), date(1948, 11, 2), max_edit=2)
+    assert len(set(cluster({"a": a, "b": b}, [("a", "b", 0.9995, "model", False)]).cluster_of.values())) == 1
+    refused = cluster({"a": a, "b": b}, [("a", "b", 0.95, "model", False)])
+    assert len(set(refused.cluster_of.values())) == 2 and refused.refusals[0][4] == "dob"

@@ -116,7 +116,7 @@ def test_the_interactive_review_shows_pairs_skips_and_records_a_verdict(council)
 
     from resident_index_tests.conftest import PROJECT
 
-    queue = rows(council, "SELECT unique_id_l, unique_id_r FROM review_queue ORDER BY match_probability DESC, "
+    queue = rows(council, "SELECT unique_id_l, unique_id_r FROM review_queue ORDER BY priority DESC, match_probability DESC, "
                           "unique_id_l, unique_id_r LIMIT 2")
     decided_before = rows(council, "SELECT count(*) FROM review_decisions")[0][0]
     session = subprocess.run([sys.executable, "-m", "resident_index.cli", "review", "--reviewer", "test"],
