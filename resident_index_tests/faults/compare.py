@@ -36,6 +36,7 @@ IGNORED_COLUMNS: dict[str, set[str]] = {
     "golden_evaluation": {"evaluated_at"},
     "fraud_evaluation": {"evaluated_at"},
     "electoral_evaluation": {"evaluated_at"},
+    "quality_feedback_evaluation": {"evaluated_at"},
 }
 
 #: {table: columns} holding absolute paths of files in the data folder (the warehouse's folder): compared
