@@ -401,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from resident_index.protection.commands import add_commands
 
-    add_commands(sub)  # export, sar, request, share, audit, records (docs/data-protection.md)
+    add_commands(sub, CliError)  # export, sar, request, share, audit, records (docs/data-protection.md)
 
     p = sub.add_parser("backup", help="copy the warehouse (under its lock) and the trained model into a new folder")
     p.add_argument("folder")

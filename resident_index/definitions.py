@@ -6,5 +6,7 @@ from pathlib import Path
 from dagster import load_from_defs_folder
 
 from resident_index.catalog import catalogued
+from resident_index.protection.catalog_tags import tagged
 
-defs = catalogued(load_from_defs_folder(path_within_project=Path(__file__).parent))
+# data protection tags (personal data held, purposes that read it): resident_index/protection/catalog_tags.py
+defs = tagged(catalogued(load_from_defs_folder(path_within_project=Path(__file__).parent)))

@@ -60,26 +60,26 @@ def _identifiers(con) -> str:
     """A temp table _pii_values(value, kind) of every identifying string the warehouse holds; its name."""
     parts = []
     if _has(con, "golden_residents"):
-        parts += ["SELECT resident_id, 'a resident ID' FROM golden_residents",
-                  "SELECT nhs_number, 'an NHS number' FROM golden_residents",
-                  "SELECT ni_number, 'an NI number' FROM golden_residents",
-                  "SELECT upper(email), 'an email address' FROM golden_residents",
-                  "SELECT phone, 'a phone number' FROM golden_residents",
-                  "SELECT mobile, 'a phone number' FROM golden_residents",
-                  "SELECT concat_ws(' ', forename, surname), 'a name' FROM golden_residents WHERE forename IS NOT NULL",
-                  "SELECT upper(address), 'an address' FROM golden_residents"]
+        parts += ["SELECT resident_id::VARCHAR, 'a resident ID' FROM golden_residents",
+                  "SELECT nhs_number::VARCHAR, 'an NHS number' FROM golden_residents",
+                  "SELECT ni_number::VARCHAR, 'an NI number' FROM golden_residents",
+                  "SELECT upper(email::VARCHAR), 'an email address' FROM golden_residents",
+                  "SELECT phone::VARCHAR, 'a phone number' FROM golden_residents",
+                  "SELECT mobile::VARCHAR, 'a phone number' FROM golden_residents",
+                  "SELECT concat_ws(' ', forename, surname)::VARCHAR, 'a name' FROM golden_residents WHERE forename IS NOT NULL",
+                  "SELECT upper(address::VARCHAR), 'an address' FROM golden_residents"]
     if _has(con, "resident_crosswalk"):
-        parts += ["SELECT source_record_id, 'a source record ID' FROM resident_crosswalk"]
+        parts += ["SELECT source_record_id::VARCHAR, 'a source record ID' FROM resident_crosswalk"]
     if _has(con, "llpg"):
-        parts += ["SELECT uprn, 'a UPRN' FROM llpg", "SELECT upper(address_text), 'an address' FROM llpg"]
+        parts += ["SELECT uprn::VARCHAR, 'a UPRN' FROM llpg", "SELECT upper(address_text::VARCHAR), 'an address' FROM llpg"]
     body = " UNION ALL ".join(f"SELECT * FROM ({p}) AS t(value, kind)" for p in parts) or \
         "SELECT NULL::VARCHAR AS value, NULL::VARCHAR AS kind WHERE false"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _pii_values AS SELECT DISTINCT value, kind FROM ({body}) "
                 "WHERE value IS NOT NULL AND length(value) > 3")
     dates = []
     if _has(con, "golden_residents"):
-        dates = ["SELECT dob, 'a date of birth' FROM golden_residents",
-                 "SELECT date_of_death, 'a date of death' FROM golden_residents",
+        dates = ["SELECT dob::DATE, 'a date of birth' FROM golden_residents",
+                 "SELECT date_of_death::DATE, 'a date of death' FROM golden_residents",
                  "SELECT (dob + INTERVAL 18 YEAR)::DATE, 'a date derived from a date of birth' FROM golden_residents",
                  "SELECT (dob + INTERVAL 16 YEAR)::DATE, 'a date derived from a date of birth' FROM golden_residents"]
     body = " UNION ALL ".join(f"SELECT * FROM ({p}) AS t(value, kind)" for p in dates) or \
@@ -151,7 +151,6 @@ def is_analytical(table: str) -> bool:
 
 
 def _analytical():
-    from resident_index.council import load_rule_file
-    from resident_index.protection.config import AnalyticalFile
+    from resident_index.protection.config import AnalyticalFile, load_rule_file
 
     return load_rule_file("protection/analytical.yaml", AnalyticalFile, sources=[])

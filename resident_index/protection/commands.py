@@ -17,10 +17,13 @@ def access_arguments(p: argparse.ArgumentParser) -> None:
                                      "protection/purposes.yaml)")
 
 
-def _error(message: str, code: int = 2):
-    from resident_index.cli import CliError
+#: the CLI's error class (exit code and one line), given by add_commands: `python -m resident_index.cli` runs
+#: the CLI as __main__, so importing resident_index.cli here would give another class main() does not catch
+_CLI_ERROR: type[Exception] = RuntimeError
 
-    return CliError(message, code)
+
+def _error(message: str, code: int = 2):
+    return _CLI_ERROR(message, code)
 
 
 def _grant(args, action: str, tables: list[str]):
@@ -196,20 +199,36 @@ def _records(args) -> int:
     return 0
 
 
-def add_commands(sub) -> None:
+def _guarded(command):
+    """`command` with a refusal inside it (AccessDenied, already audited) printed as one line, exit 4."""
+    def run(args) -> int:
+        from resident_index.protection.access import AccessDenied
+
+        try:
+            return command(args)
+        except AccessDenied as exc:
+            raise _error(f"refused: {exc}", code=4) from None
+
+    return run
+
+
+def add_commands(sub, cli_error: type[Exception]) -> None:
+    global _CLI_ERROR
+    _CLI_ERROR = cli_error
+
     p = sub.add_parser("export", help="export a mart table you may read (columns and residents your purpose allows)")
     p.add_argument("table")
     p.add_argument("--out", help="folder to write <table>.csv to (default data/exports/for/<user>/)")
     p.add_argument("--wait", type=float, default=120.0, metavar="SECONDS")
     access_arguments(p)
-    p.set_defaults(func=_export)
+    p.set_defaults(func=_guarded(_export))
 
     p = sub.add_parser("sar", help="subject access: everything held about one resident, as HTML and JSON")
     p.add_argument("resident_id")
     p.add_argument("--out", help="folder to write (default data/sar/<resident_id>-<date>/)")
     p.add_argument("--wait", type=float, default=120.0, metavar="SECONDS")
     access_arguments(p)
-    p.set_defaults(func=_sar)
+    p.set_defaults(func=_guarded(_sar))
 
     p = sub.add_parser("request", help="record a restriction or erasure request (or lift one); the erasure worklist")
     p.add_argument("kind", choices=["restrict", "erase", "lift", "worklist"])
@@ -220,7 +239,7 @@ def add_commands(sub) -> None:
                    help="restrict: the purposes that may still see them (default: those with overrides_restriction)")
     p.add_argument("--wait", type=float, default=120.0, metavar="SECONDS")
     access_arguments(p)
-    p.set_defaults(func=_request)
+    p.set_defaults(func=_guarded(_request))
 
     p = sub.add_parser("share", help="a data sharing agreement's pseudonymised export; --register for the register")
     p.add_argument("agreement", nargs="?")
@@ -228,7 +247,7 @@ def add_commands(sub) -> None:
     p.add_argument("--out", help="folder to write to (default data/sharing/<agreement>/)")
     p.add_argument("--wait", type=float, default=120.0, metavar="SECONDS")
     access_arguments(p)
-    p.set_defaults(func=_share)
+    p.set_defaults(func=_guarded(_share))
 
     p = sub.add_parser("audit", help="the audit log: a report for the data protection officer, or verify its chain")
     p.add_argument("what", choices=["report", "verify"])
@@ -237,9 +256,9 @@ def add_commands(sub) -> None:
     p.add_argument("--about-user", help="only this user's entries")
     p.add_argument("--json", action="store_true")
     access_arguments(p)
-    p.set_defaults(func=_audit)
+    p.set_defaults(func=_guarded(_audit))
 
     p = sub.add_parser("records", help="write the ROPA, DPIA skeleton, ATRS record and sharing register from config")
     p.add_argument("--out", help="folder (default data/records/)")
     access_arguments(p)
-    p.set_defaults(func=_records)
+    p.set_defaults(func=_guarded(_records))

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from resident_index.council import CouncilConfigError, load_rule_file
+from resident_index.council import CouncilConfigError, config_file
 
 ALL = "all"
 NAME = r"^[a-z][a-z0-9_]*$"
@@ -264,6 +264,58 @@ class Protection(BaseModel):
         return [p for p in self.purposes if p in held]
 
 
+def load_rule_file(name: str, model, sources: list | None = None):
+    """protection/<file> of the council in use, validated by `model` with the registry's sources as context;
+    a problem is a CouncilConfigError naming the file, each key (dotted) and what was expected."""
+    import yaml
+    from pydantic import ValidationError
+
+    path = config_file(name)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CouncilConfigError(f"{path}: not valid YAML: {exc}") from None
+    if sources is None:
+        from resident_index.sources.spec import load_registry
+
+        sources = load_registry()
+    try:
+        return model.model_validate(raw if raw is not None else {}, context={"sources": sources})
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(the file)"
+            if error["type"] == "extra_forbidden":
+                expected = _keys_at(model, error["loc"][:-1])
+                problems.append(f"{key}: unknown key" + (f"; expected one of {expected}" if expected else ""))
+            elif error["type"] == "missing":
+                problems.append(f"{key}: missing (required)")
+            else:
+                problems.append(f"{key}: {error['msg'].removeprefix('Value error, ')} (given {error.get('input')!r})")
+        raise CouncilConfigError(f"{path}: " + "; ".join(problems)) from None
+
+
+def _keys_at(model, loc) -> list[str]:
+    """The keys `model` accepts at `loc` (a path into it through models and dicts of models)."""
+    import typing
+
+    current = model
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or str(part) not in current.model_fields:
+            return []
+        annotation = current.model_fields[str(part)].annotation
+        if typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+            if parts:
+                parts.pop(0)  # the dict's key: a purpose, role, user or agreement name
+            else:
+                return []
+        current = annotation
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
 def load_protection(sources: list | None = None) -> Protection:
     """protection/*.yaml of the council in use, each validated, and their references checked (a role's
     purposes, an agreement's purpose must be in purposes.yaml). Raises CouncilConfigError naming file and key."""
@@ -272,8 +324,6 @@ def load_protection(sources: list | None = None) -> Protection:
     sharing = load_rule_file("protection/sharing.yaml", SharingFile, sources)
     analytical = load_rule_file("protection/analytical.yaml", AnalyticalFile, sources)
     organisation = load_rule_file("protection/organisation.yaml", OrganisationFile, sources)
-    from resident_index.council import config_file
-
     for name, role in access.roles.items():
         unknown = sorted(set(role.purposes) - set(purposes.purposes))
         if unknown:

@@ -82,6 +82,11 @@ def audit_build_export(table: str, rows: int, notes: dict) -> None:
 
 def export_for(grant, con: duckdb.DuckDBPyConnection, table: str, out: Path | None = None) -> dict:
     """`table` as `grant` may see it, written to <out>/<table>.csv; audited with the residents exported."""
+    from resident_index.read_snapshot import TABLES as LOOKUP_TABLES
+
+    if table in LOOKUP_TABLES:
+        raise grant.refuse(f"{table} is read through find and show, which cut it to each purpose; export gives "
+                           "the marts", table=table)
     available = _columns(con, table)
     if not available:
         raise ExportRefused(f"no table {table} in the warehouse (has build_marts run?)")
@@ -109,6 +114,15 @@ def export_for(grant, con: duckdb.DuckDBPyConnection, table: str, out: Path | No
     if "source_system" in chosen and grant.purpose.sources != ALL:
         systems = ", ".join("'" + s + "'" for s in grant.purpose.sources) or "NULL"
         select = f"SELECT * FROM ({select}) WHERE source_system IN ({systems})"
+    if grant.purpose.sources != ALL:  # evidence from systems outside the purpose left out of lists of facts
+        seen = "[" + ", ".join("'" + s + "'" for s in grant.purpose.sources) + "]"
+        facts = [c for c in chosen if kinds[c].startswith("STRUCT(") and kinds[c].endswith("[]")
+                 and "source_system VARCHAR" in kinds[c]]
+        if facts:
+            select = (f"SELECT * REPLACE (" + ", ".join(
+                f'list_filter("{c}", e -> list_contains({seen}, e.source_system)) AS "{c}"' for c in facts)
+                + f") FROM ({select})")
+            notes.append(f"facts from systems outside purpose {grant.purpose_id} left out of {', '.join(facts)}")
     nested = {c for c in chosen if kinds[c].endswith("]") or kinds[c].startswith(("STRUCT", "MAP", "UNION"))}
     as_csv = ", ".join(f'to_json("{c}")::VARCHAR AS "{c}"' if c in nested else f'"{c}"' for c in chosen)
     folder = private_dir(Path(out) if out else settings.exports_dir() / "for" / grant.user)

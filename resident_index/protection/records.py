@@ -90,8 +90,6 @@ def ropa(protection: Protection, sources) -> str:
 def dpia(protection: Protection, sources) -> str:
     org = protection.organisation
     special = [s.title for s in sources if s.sensitivity == "special_category"]
-    children = [s.title for s in sources if s.name in ("childrens_services", "school_admissions")] or \
-        ["(none named as such: check the sources)"]
     lines = [f"# Data protection impact assessment (skeleton): {org.system_name}", "",
              f"Controller: {org.controller}. DPO: {org.data_protection_officer.name}. SIRO: "
              f"{org.senior_information_risk_owner.name}. Service owner: {org.service_owner.name}.",
@@ -100,7 +98,8 @@ def dpia(protection: Protection, sources) -> str:
              "## 1. Need for a DPIA", "",
              f"- Matching and combining datasets from {len(sources)} systems (ICO list: data matching).",
              f"- Special category data from: {', '.join(special) or 'none'}.",
-             f"- Data about children from: {', '.join(children)}.",
+             "- Data about children: every system that holds records of people under 18 (**[DPO to confirm]** "
+             "which: " + ", ".join(s.title for s in sources if (s.matching.min_age or 0) < 18) + ").",
              "- Large scale: every resident known to the council.", "",
              "## 2. Description of the processing", "",
              "Daily extracts of each system are staged, standardised and matched into persistent resident IDs "
