@@ -9,6 +9,8 @@ the name as the source wrote it stays in the record's `name_raw`.
 from __future__ import annotations
 
 import functools
+import math
+import re
 from typing import Literal
 
 import polars as pl
@@ -155,16 +157,19 @@ def _split(s: pl.Series, surname_first: bool) -> pl.DataFrame:
 
 
 def split_full_name(
-    s: pl.Series, order: Literal["forename_first", "surname_first"] = "forename_first"
+    s: pl.Series, order: Literal["forename_first", "surname_first", "any"] = "forename_first"
 ) -> pl.DataFrame:
     """Split full names into cleaned `title, forename, middle_names, surname` (all String, upper case).
 
     A comma always means "SURNAME, Forenames". Without one, `order` decides: under surname_first the
     first word (with any particles: VAN DER, DE LA, ST, MAC) is the surname, and a single word is a
-    surname; under forename_first a single word is a forename, as nameparser reads it.
+    surname; under forename_first a single word is a forename, as nameparser reads it; under any, each
+    name is read the way `name_orders` finds it written (case, the names around it, the nickname data).
     """
+    if order == "any":
+        return split_full_name_any_order(s)
     if order not in ("forename_first", "surname_first"):
-        raise ValueError(f"order must be 'forename_first' or 'surname_first', not {order!r}")
+        raise ValueError(f"order must be 'forename_first', 'surname_first' or 'any', not {order!r}")
     return on_unique(s, lambda u: _split(u, order == "surname_first"))
 
 
@@ -268,3 +273,109 @@ def forename_variants(s: pl.Series) -> pl.Series:
     """Sorted upper-case set of the name, its canonical form and that form's nicknames, for matching:
     two forenames are nickname-compatible when their variant lists intersect."""
     return on_unique(s, lambda u: map_unique(_clean(u), _variants, pl.List(pl.String)))
+
+
+# --- names written in any order ----------------------------------------------------------------------
+
+#: a word in capitals (two letters or more) beside words that are not: "SMITH John", "John SMITH"
+_CAPITALS = re.compile(r"^[^a-z]*[A-Z][^a-z]*[A-Z][^a-z]*$")
+
+
+def _known_forename(word: str) -> bool:
+    """A word the nickname data or the common forenames list as a given name (JOHN, BILL, ANNA)."""
+    nicknames, formals = _nickname_tables()
+    return word in COMMON_FORMAL or word in PINNED_CANONICAL or word in nicknames or word in formals
+
+
+def _order_by_case(raw: str) -> str | None:
+    """"surname_first" or "forename_first" when only the first or only the last word is in capitals and
+    another is not ("SMITH John", "John SMITH"); None when case says nothing ("JOHN SMITH", "John Smith")."""
+    words = [w for w in raw.split() if any(c.isalpha() for c in w)]
+    if len(words) < 2:
+        return None
+    capitals = [bool(_CAPITALS.match(w)) for w in words]
+    if capitals[0] and not any(capitals[1:]):
+        return "surname_first"
+    if capitals[-1] and not any(capitals[:-1]):
+        return "forename_first"
+    return None
+
+
+def _ends(words: str, order: str) -> tuple[str, str] | None:
+    """(forename, surname) words of a prepared full name read in `order`; None for fewer than two words."""
+    if "," in words:
+        before, after = words.split(",", 1)
+        rest = [w for w in after.split() if w.rstrip(".") not in _TITLE_WORDS]
+        return (rest[0], before.split()[-1]) if rest and before.split() else None
+    parts = [w for w in words.split() if w.rstrip(".") not in _TITLE_WORDS]
+    if order == "surname_first":  # the surname with any particles before it: VAN DER BERG ANNA
+        start = 0
+        while start < len(parts) - 1 and parts[start].lower() in _parser().lexicon.particles:
+            start += 1
+        parts = [" ".join(parts[: start + 1]), *parts[start + 1:]]
+    if len(parts) < 2:
+        return None
+    return (parts[0], parts[-1]) if order == "forename_first" else (parts[1], parts[0])
+
+
+def name_orders(raw: pl.Series, forenames: dict[str, int] | None = None,
+                surnames: dict[str, int] | None = None) -> pl.Series:
+    """For each full name that may be written either way round, "forename_first" or "surname_first".
+
+    In order: a comma means surname first; then case ("SMITH John", "John SMITH": the word in capitals is
+    the surname); then which reading makes its end words more often a forename and a surname, counting the
+    names whose order comma or case settled in the same column, `forenames` and `surnames` (word -> count,
+    from records that keep them apart: other systems), and the nickname data (a listed given name counts
+    once as a forename). A tie reads forename first, as most systems write names.
+    """
+    text = raw.cast(pl.String).to_list()
+    prepared = _prepare_full_name(raw.cast(pl.String)).to_list()
+    seen_forename, seen_surname = dict(forenames or {}), dict(surnames or {})
+    settled: list[str | None] = []
+    for original, words in zip(text, prepared):
+        order = None
+        if original and words:
+            order = "surname_first" if "," in words else _order_by_case(original)
+            if order and (ends := _ends(words, order)):
+                seen_forename[ends[0]] = seen_forename.get(ends[0], 0) + 1
+                seen_surname[ends[1]] = seen_surname.get(ends[1], 0) + 1
+        settled.append(order)
+
+    def score(ends: tuple[str, str] | None) -> float:
+        if ends is None:
+            return 0.0
+        forename, surname = ends
+        return (math.log1p(seen_forename.get(forename, 0)) + float(_known_forename(forename))
+                + math.log1p(seen_surname.get(surname, 0)))
+
+    out = []
+    for order, words in zip(settled, prepared):
+        if order is None and words and words.split()[0].lower() in _parser().lexicon.particles:
+            order = "surname_first"  # a name does not open with VAN, DE, MAC unless it is the surname
+        if order is None and words:
+            backward, forward = score(_ends(words, "surname_first")), score(_ends(words, "forename_first"))
+            order = "surname_first" if backward > forward else "forename_first"
+        out.append(order or "forename_first")
+    return pl.Series(raw.name, out, dtype=pl.String)
+
+
+def split_full_name_any_order(s: pl.Series, forenames: dict[str, int] | None = None,
+                              surnames: dict[str, int] | None = None) -> pl.DataFrame:
+    """split_full_name for a column whose names come either way round ("Smith John", "JOHN SMITH",
+    "SMITH, John"): each name is read in the order `name_orders` finds for it."""
+    orders = name_orders(s, forenames, surnames)
+    parts = pl.DataFrame({part: pl.Series(part, [None] * len(s), dtype=pl.String) for part in _NAME_PARTS})
+    for order in ("forename_first", "surname_first"):
+        mask = orders == order
+        if mask.any():
+            split = split_full_name(s.filter(mask), order)
+            parts = parts.with_columns(
+                pl.when(pl.Series(mask)).then(pl.Series(_expand(split[c], mask))).otherwise(pl.col(c)).alias(c)
+                for c in _NAME_PARTS)
+    return parts
+
+
+def _expand(values: pl.Series, mask: pl.Series) -> list:
+    """values (one per True in mask) laid out along mask, None elsewhere."""
+    it = iter(values.to_list())
+    return [next(it) if m else None for m in mask.to_list()]

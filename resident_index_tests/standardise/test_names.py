@@ -185,3 +185,23 @@ def test_per_value_python_runs_once_per_distinct_value():
                      pl.String)
     assert out.to_list() == ["A", "B", "A", None, "A", "B"] and out.name == "x"
     assert sorted(calls) == ["a", "b"]
+
+
+def test_names_in_any_order_are_read_by_comma_case_and_the_names_around_them():
+    from resident_index.standardise.names import name_orders
+
+    names = pl.Series(["Smith John", "SMITH John", "John SMITH", "JOHN SMITH", "SMITH, John", "Mrs Jane BROWN",
+                       "BROWN JANE", "van der Berg Anna", "Anna", None])
+    parts = split_full_name(names, "any")
+    assert parts["forename"].to_list() == ["JOHN"] * 5 + ["JANE", "JANE", "ANNA", "ANNA", None]
+    assert parts["surname"].to_list() == ["SMITH"] * 5 + ["BROWN", "BROWN", "VAN DER BERG", None, None]
+    assert parts["title"][5] == "MRS"
+    # a name the nickname data does not know is read as the other records of the column write it...
+    column = pl.Series(["Piotr KOWALSKI", "NOWAK Piotr", "KOWALSKI PIOTR"])
+    assert name_orders(column).to_list() == ["forename_first", "surname_first", "surname_first"]
+    # ...or as other systems hold it (forenames and surnames kept apart there)
+    alone = pl.Series(["KOWALSKI PIOTR"])
+    assert name_orders(alone).to_list() == ["forename_first"]
+    assert name_orders(alone, surnames={"KOWALSKI": 3}).to_list() == ["surname_first"]
+    with pytest.raises(ValueError, match="'any'"):
+        split_full_name(names, "backwards")
