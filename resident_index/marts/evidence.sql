@@ -62,13 +62,16 @@ ORDER BY g.resident_id;
 -- How strongly the evidence that counts shows each resident living at each address now:
 -- 1 - product(1 - weight) over the systems holding it (a system counts once however many records it has),
 -- multiplied in system order (DuckDB's product() multiplies in whatever order its threads finish, and the
--- last bits moved between identical runs) and rounded to 6 places, like every score.
+-- last bits moved between identical runs) and rounded to 6 places, like every score. `since`: the earliest
+-- of those records' starts; `start_unknown`: one of them is current at the extract with no known start
+-- (live_records.start_known), so the resident may have lived there since any day before `since`.
 CREATE OR REPLACE TABLE residence_scores AS
 WITH per_system AS (
-    SELECT resident_id, uprn, source_system, max(weight) AS weight, min(since) AS since
+    SELECT resident_id, uprn, source_system, max(weight) AS weight, min(since) AS since,
+           bool_or(NOT start_known) AS start_unknown
     FROM residence_evidence WHERE counts GROUP BY ALL)
 SELECT resident_id, uprn, round(1 - list_product(list(1 - weight ORDER BY source_system)), 6) AS score,
        list(source_system ORDER BY source_system) AS systems,
-       min(since) AS since
+       min(since) AS since, bool_or(start_unknown) AS start_unknown
 FROM per_system GROUP BY ALL
 ORDER BY resident_id, uprn;

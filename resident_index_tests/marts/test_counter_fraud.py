@@ -237,6 +237,19 @@ def test_spd_a_benefit_claim_shows_another_adult_only_when_they_are_the_partner_
     assert records_of(case)[1:] == [("benefits", "B2")] and case["score"] == 0.8
 
 
+def test_day_one_spd_counts_two_undated_systems_in_full_and_one_at_the_predating_factor(council):
+    """A first extract: the partner's GP registration and electoral registration carry no start date (an NHS
+    trace without registration dates, the register), so they are current at the extract, start unknown:
+    two such systems placing him there count in full; one alone, at predating_factor."""
+    spd_household(council, gp=None)
+    council.record("P1", "nhs_demographics", "N1", "U1", FIRST_EXTRACT, dated=False)
+    assert council.cases("single_person_discount") == {}   # the GP registration alone: 0.4 x 0.6
+    council.record("P1", "electoral_register", "E1", "U1", FIRST_EXTRACT, dated=False)
+    [case] = council.cases("single_person_discount").values()
+    assert case["score"] == round(1 - 0.4 * 0.3, 3)       # both in full: 0.88
+    assert records_of(case)[1:] == [("electoral_register", "E1"), ("nhs_demographics", "N1")]
+
+
 # --- sublets ------------------------------------------------------------------------------------------------
 
 def sublet_household(council: Council) -> None:
@@ -267,6 +280,17 @@ def _joint_tenant_at_home(council: Council) -> None:
     sublet_household(council)
     council.resident("T2", "JOAN", "BAKER", date(1972, 1, 1), "U1")
     council.record("T2", "housing_tenancies", "HT2", "U1", date(2018, 1, 1), group="TEN1", role="JOINT TENANT")
+    council.record("T2", "nhs_demographics", "N2", "U1", date(2018, 2, 1))  # and registered with a GP at home
+
+
+def test_a_joint_tenant_no_other_system_knows_does_not_keep_the_tenancy_off_the_list(council):
+    """A joint tenant whose only record is the tenancy (the index linked none of their other records to it)
+    says nothing about where they live: the tenancy is judged on the tenant evidenced elsewhere."""
+    sublet_household(council)
+    council.resident("T2", "JOAN", "BAKER", date(1972, 1, 1), "U1")
+    council.record("T2", "housing_tenancies", "HT2", "U1", date(2018, 1, 1), group="TEN1", role="JOINT TENANT")
+    [case] = council.cases("sublets").values()
+    assert case["case_id"] == "SUB-TEN1" and case["related_residents"][0] == "T2"
 
 
 def _old_address_only(council: Council) -> None:

@@ -10,7 +10,11 @@
 -- claim shows a second adult; a claimant at the address who is not liable there is a claims question).
 -- An adult's evidence that began before the liability did, or carries no date, counts at
 -- $predating_factor of its weight: a previous household's records linger in systems that learn of moves
--- late, while a partner's begin when they move in.
+-- late, while a partner's begin when they move in. Day one: evidence current at the extract with no known
+-- start (live_records.start_known: a first extract of systems holding no start date) counts in full when at
+-- least two systems place the adult there that way (a GP and an electoral registration), as nothing says
+-- they predate the liability and two systems rarely both keep a previous occupant; one alone still counts
+-- at $predating_factor.
 WITH claims AS (
     SELECT r.source_system AS liability_system, r.group_ref AS account, r.uprn, r.resident_id, r.source_record_id,
            r.since
@@ -28,9 +32,13 @@ accounts AS (
     GROUP BY liability_system, account HAVING bool_or(NOT m.deceased)),
 other_evidence AS (
     SELECT a.liability_system, a.account, e.resident_id, e.source_system, e.source_record_id, e.since,
-           e.weight * CASE WHEN e.start_date >= a.liable_since THEN 1 ELSE $predating_factor END AS weight
+           e.weight * CASE WHEN e.start_date >= a.liable_since THEN 1
+                           WHEN NOT e.start_known AND u.systems >= 2 THEN 1
+                           ELSE $predating_factor END AS weight
     FROM accounts a
     JOIN residence_evidence e ON e.uprn = a.uprn AND e.counts AND NOT list_contains(a.liable, e.resident_id)
+    LEFT JOIN (SELECT resident_id, uprn, count(DISTINCT source_system) AS systems FROM residence_evidence
+               WHERE counts AND NOT start_known GROUP BY ALL) u ON u.resident_id = e.resident_id AND u.uprn = e.uprn
                              AND e.source_system <> a.liability_system   -- a liability is its own account's
     LEFT JOIN _evidence_roles er ON er.source = e.source_system
     JOIN mart_residents m ON m.resident_id = e.resident_id AND m.uprn = a.uprn AND m.adult AND NOT m.deceased

@@ -23,16 +23,19 @@ elsewhere AS (   -- each tenant's best-evidenced other address: the golden recor
                  -- whose records began after the tenancy did
     SELECT t.tenancy, t.tenant,
            first(s.uprn ORDER BY s.score DESC NULLS LAST, s.uprn) AS lives_at,   -- a tie: the first UPRN
-           coalesce(max(s.score), 0) AS score
+           coalesce(max(s.score), 0) AS score,
+           EXISTS (SELECT 1 FROM live_records x WHERE x.resident_id = t.tenant
+                   AND x.source_system NOT IN (SELECT source_system FROM tenancy_systems)) AS known_beyond
     FROM tenants t
     JOIN mart_residents m ON m.resident_id = t.tenant
     LEFT JOIN residence_scores s ON s.resident_id = t.tenant AND s.uprn <> t.uprn
          AND (s.uprn = m.uprn OR s.since > t.since)
     WHERE NOT m.deceased
     GROUP BY t.tenancy, t.tenant),
-away AS (   -- a tenancy counts as left only if every living tenant is evidenced elsewhere
-    SELECT tenancy, min(score) AS score FROM elsewhere GROUP BY tenancy
-    HAVING min(score) > 0),
+away AS (   -- a tenancy counts as left only if every living tenant is evidenced elsewhere (a tenant no record
+            -- of any other system knows says nothing either way: not evidenced here, nor elsewhere)
+    SELECT tenancy, min(score) FILTER (known_beyond OR score > 0) AS score FROM elsewhere GROUP BY tenancy
+    HAVING min(score) FILTER (known_beyond OR score > 0) > 0),
 occupants AS (
     SELECT t.tenancy, s.resident_id, s.score
     FROM tenancies t
