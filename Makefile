@@ -14,7 +14,7 @@ export RESIDENT_INDEX_DATA_DIR ?= $(CURDIR)/data
 export GX_ANALYTICS_ENABLED := False
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: setup postgres demo test ui bench clean
+.PHONY: browser setup postgres demo test ui bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -43,7 +43,17 @@ postgres:
 	else echo "make postgres: PostgreSQL is not installed and cannot be installed here (needs root and apt-get):" \
 	          "the PostgreSQL instance-storage test will be skipped"; fi
 
-test: setup postgres
+# Debian's chromium, for the browser test (resident_index_tests/ui/test_browser.py), driven by Playwright (a dev
+# dependency) through its executable_path, so no browser is downloaded. Installed with apt-get where we are
+# root; elsewhere it says so and that test is skipped with the same reason.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else echo "make browser: chromium is not installed and cannot be installed here (needs root and apt-get):" \
+	          "the browser test will be skipped"; fi
+
+test: setup postgres browser
 	.venv/bin/pytest -q
 
 # the chart server (loopback, port 3001: RESIDENT_INDEX_CHARTS_URL) lets the UI show each chart inline and open

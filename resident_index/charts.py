@@ -41,7 +41,8 @@ def save_chart(chart, stem: Path) -> dict[str, Path]:
 
     The PNG is a still picture, so a subtitle telling the reader to zoom with the mousewheel (as Splink's
     charts say) is left off it; the HTML page keeps it, and zooms. Both get a margin, so a legend's title at
-    the right edge is never cut off."""
+    the right edge is never cut off. The PNG is drawn at the chart's own size (scale 1): the UI shows a
+    markdown image at its natural width, with no way to shrink it, so a larger one was cut off at the right."""
     if _no_rows(chart):
         return {}
     import altair as alt
@@ -54,7 +55,7 @@ def save_chart(chart, stem: Path) -> dict[str, Path]:
         spec = chart.to_dict(context={"pre_transform": False})
     spec.setdefault("padding", {"left": 10, "top": 10, "right": 40, "bottom": 10})
     with replaced_atomically(paths["png"]) as png, replaced_atomically(paths["html"]) as html:
-        for target, shown, options in ((png, static_spec(spec), {"format": "png", "scale_factor": 1.5}),
+        for target, shown, options in ((png, static_spec(spec), {"format": "png", "scale_factor": 1.0}),
                                        (html, spec, {"format": "html", "inline": True})):
             save(_Spec(shown), str(target), vega_version=VEGA_VERSION, vegaembed_version=VEGAEMBED_VERSION,
                  vegalite_version=VEGALITE_VERSION, **options)
