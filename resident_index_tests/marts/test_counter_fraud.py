@@ -522,3 +522,45 @@ def test_evaluation_precision_recall_and_the_planted_system(listed, tmp_path):
 def test_evaluation_spd_truth_check_counts_only_people_who_have_turned_18(listed, tmp_path):
     write_truth(tmp_path, PERSONS.replace("P02,1978-07-09", "P02,2008-12-01"))  # Bob is 17 on the extract date
     assert evaluate_lists(listed.con, tmp_path)["single_person_discount"]["confirmed_by_truth"] == 0.0
+
+
+# --- a council whose YAMLs do not give a list what it reads: an empty list that says why ------------------
+
+def _without(kind: str, **evidence):
+    """The bundled registry with `kind` declared by no source (or its options replaced by `evidence`)."""
+    sources = []
+    for s in load_registry():
+        if getattr(s.evidence, kind) is not None:
+            value = s.evidence.__class__.model_validate({**s.evidence.model_dump(exclude_none=True), kind: evidence}) \
+                if evidence else s.evidence.model_copy(update={kind: None})
+            s = s.model_copy(update={"evidence": value})
+        sources.append(s)
+    return sources
+
+
+def test_a_kind_no_source_declares_gives_an_empty_list_and_says_why(council):
+    spd_household(council)
+    build_residence_evidence(council.con)
+    warnings = build_list(council.con, "single_person_discount", sources=_without("council_tax_liability"))
+    assert council.con.execute("SELECT count(*) FROM fraud_single_person_discount").fetchone()[0] == 0
+    assert warnings == ["no system evidences council_tax_liability: the single person discount list is empty "
+                        "because no source YAML declares evidence.council_tax_liability (docs/evidence.md)"]
+
+
+def test_a_discount_column_no_record_holds_is_named(council):
+    spd_household(council)
+    build_residence_evidence(council.con)
+    sources = _without("council_tax_liability", discount={"column": "SPD_IND", "values": ["Y"]})
+    warnings = build_list(council.con, "single_person_discount", sources=sources)
+    assert warnings == ["council_tax: the discount column 'SPD_IND' is in none of its records "
+                        "(evidence.council_tax_liability.discount.column): the single person discount list is empty"]
+    assert build_list(council.con, "single_person_discount") == []   # the bundled YAML's SPD_FLAG: no warning
+
+
+def test_roles_no_live_record_holds_are_named(council):
+    sublet_household(council)
+    rules = load_rules()
+    build_residence_evidence(council.con)
+    warnings = build_list(council.con, "sublets", {**rules, "sublets": {**rules["sublets"], "tenant_roles": ["member"]}})
+    assert warnings == ["tenant_roles: no live record of housing_tenancies is in role member: check the systems' "
+                        "codes.role (docs/evidence.md)"]

@@ -158,9 +158,8 @@ def list_warnings(con: duckdb.DuckDBPyConnection, name: str, rule: dict, sources
     selections = {"sublets": [("tenant_roles", kind, rule.get("tenant_roles"))],
                   "false_school_addresses": [("child_roles", kind, rule.get("child_roles")),
                                              ("parent_roles", kind, rule.get("parent_roles"))],
-                  "multiple_identities": [("claims", s["evidence"], s["roles"]) for s in rule.get("claims", [])],
-                  "single_person_discount": [("evidence_roles", s["evidence"], s["roles"])
-                                             for s in rule.get("evidence_roles", [])]}.get(name, [])
+                  "multiple_identities": [("claims", s["evidence"], s["roles"]) for s in rule.get("claims", [])]
+                  }.get(name, [])   # (evidence_roles only narrow what counts: none in those roles empties nothing)
     for key, selected_kind, roles in selections:
         in_kind = [s.name for s in systems_with(selected_kind, sources)]
         if not in_kind:
