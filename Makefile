@@ -1,7 +1,8 @@
 # Resident Index: everything a fresh machine with Python 3.11 and make needs.
 #   make demo   build the environment, generate the synthetic council, materialise the whole graph
 #   make test   run the test suite (installs Debian's PostgreSQL programs first, see `make postgres`)
-#   make ui     the Dagster UI (webserver + daemon) on the same instance and warehouse
+#   make ui     the Dagster UI (webserver + daemon) on the same instance and warehouse, and the web app
+#   make web    the web app for caseworkers and reviewers (docs/web.md) on http://127.0.0.1:8080
 #   make bench  scale benchmarks; figures go to docs/benchmarks.md
 PYTHON ?= python3.11
 UV_VERSION := 0.13.8
@@ -14,7 +15,7 @@ export RESIDENT_INDEX_DATA_DIR ?= $(CURDIR)/data
 export GX_ANALYTICS_ENABLED := False
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: browser setup postgres demo test ui bench clean
+.PHONY: browser setup postgres demo test ui web web-users bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -58,9 +59,20 @@ test: setup postgres browser
 
 # the chart server (loopback, port 3001: RESIDENT_INDEX_CHARTS_URL) lets the UI show each chart inline and open
 # its interactive page; it stops with the UI
-ui: setup
-	.venv/bin/python -m resident_index.charts & charts=$$!; trap 'kill $$charts' EXIT INT TERM; \
+ui: setup web-users
+	.venv/bin/python -m resident_index.charts & charts=$$!; .venv/bin/python -m resident_index.web & web=$$!; \
+	trap 'kill $$charts $$web' EXIT INT TERM; \
 	.venv/bin/dg dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# the web app (docs/web.md) on http://127.0.0.1:8080 (RESIDENT_INDEX_WEB_PORT); on the synthetic council's data
+# folder only (it holds truth/), every user in protection/access.yaml without a password gets the demo one
+web: setup web-users
+	.venv/bin/python -m resident_index.web
+
+web-users:
+	@if [ -d "$(RESIDENT_INDEX_DATA_DIR)/truth" ]; then .venv/bin/python -m resident_index.cli web-user --demo; \
+	else echo "make web: not the synthetic council's data folder: give users passwords with" \
+	          "'.venv/bin/resident-index web-user <id>'"; fi
 
 bench: setup
 	.venv/bin/python bench/bench_synth.py

@@ -403,6 +403,10 @@ def main(argv: list[str] | None = None) -> int:
 
     add_commands(sub, CliError)  # export, sar, request, share, audit, records (docs/data-protection.md)
 
+    from resident_index.web.users import add_command as add_web_user
+
+    add_web_user(sub, CliError)  # web-user: passwords for the web app (docs/web.md)
+
     p = sub.add_parser("backup", help="copy the warehouse (under its lock) and the trained model into a new folder")
     p.add_argument("folder")
     p.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",

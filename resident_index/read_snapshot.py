@@ -23,9 +23,10 @@ import duckdb
 from resident_index import settings, warehouse_lock
 from resident_index.transactions import transaction
 
-#: everything lookup.find/show and the review queue read
+#: everything lookup.find/show and the review queue read (resident_id_history: the web app's search sends a
+#: retired resident ID on to the one its records went to)
 TABLES = ("golden_residents", "resident_addresses", "households", "household_changes", "relationships",
-          "resident_events", "resident_crosswalk", "review_queue", "review_decisions")
+          "resident_events", "resident_crosswalk", "review_queue", "review_decisions", "resident_id_history")
 INFO = "snapshot_info"
 
 
