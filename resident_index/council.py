@@ -143,6 +143,11 @@ def check_council() -> tuple[list[str], list[str]]:
               "marts/counter_fraud.yaml": lambda: lists.load_rules(sources),
               "marts/electoral_register.yaml": lambda: electoral.load_rules(),
               "marts/service_demand.yaml": lambda: service_demand.load_settings(sources=sources)}
+    if (council_dir() / "protection").is_dir():  # data protection rules (docs/data-protection.md)
+        from resident_index.protection.config import load_protection
+        from resident_index.protection.retention import load_retention
+
+        checks |= {"protection/": lambda: load_protection(sources), "protection/retention.yaml": lambda: load_retention(sources)}
     for name, load in checks.items():
         try:
             loaded[name] = load()

@@ -275,10 +275,11 @@ def load_rule_file(name: str, model, sources: list | None = None):
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CouncilConfigError(f"{path}: not valid YAML: {exc}") from None
-    if sources is None:
-        from resident_index.sources.spec import load_registry
+    if sources is None:  # only their names are checked here: read from the file names (the registry requires
+        from types import SimpleNamespace  # name == file name), not by loading every spec, so lookups start fast
+        from resident_index.council import council_dir
 
-        sources = load_registry()
+        sources = [SimpleNamespace(name=f.stem) for f in sorted((council_dir() / "sources").glob("*.yaml"))]
     try:
         return model.model_validate(raw if raw is not None else {}, context={"sources": sources})
     except ValidationError as exc:
@@ -290,8 +291,11 @@ def load_rule_file(name: str, model, sources: list | None = None):
                 problems.append(f"{key}: unknown key" + (f"; expected one of {expected}" if expected else ""))
             elif error["type"] == "missing":
                 problems.append(f"{key}: missing (required)")
+            elif error["type"] == "value_error":  # a validator's own words name the key and what was expected
+                message = error["msg"].removeprefix("Value error, ")
+                problems.append(message if not error["loc"] else f"{key}: {message}")
             else:
-                problems.append(f"{key}: {error['msg'].removeprefix('Value error, ')} (given {error.get('input')!r})")
+                problems.append(f"{key}: {error['msg']} (given {error.get('input')!r})")
         raise CouncilConfigError(f"{path}: " + "; ".join(problems)) from None
 
 
