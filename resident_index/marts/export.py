@@ -22,9 +22,16 @@ def _protection():
     from resident_index.council import council_dir
     from resident_index.protection.config import load_protection
 
-    if not (council_dir() / "protection").is_dir():
+    folder = council_dir() / "protection"
+    if not folder.is_dir():
         return None
-    return load_protection()
+    state = (str(folder), tuple((f.name, f.stat().st_mtime_ns) for f in sorted(folder.glob("*.yaml"))))
+    if _LOADED.get("state") != state:  # read once per build, again only when a file changes
+        _LOADED.update(state=state, protection=load_protection())
+    return _LOADED["protection"]
+
+
+_LOADED: dict = {}
 
 
 def export_table(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Path]:
