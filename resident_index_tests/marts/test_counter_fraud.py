@@ -524,6 +524,24 @@ def test_evaluation_spd_truth_check_counts_only_people_who_have_turned_18(listed
     assert evaluate_lists(listed.con, tmp_path)["single_person_discount"]["confirmed_by_truth"] == 0.0
 
 
+def test_day_one_evidence_with_no_known_start_may_predate_the_application(council):
+    """A council's first extract (every record first seen on it) and an NHS trace without registration dates:
+    the family's GP registrations at U2 are current, start unknown, so they may predate the application
+    from U1 (not 'begun on the extract day', after it)."""
+    council.resident("C1", "MIA", "KHAN", date(2019, 9, 1), "U2")
+    council.resident("M1", "SARA", "KHAN", date(1988, 2, 2), "U2")
+    council.record("C1", "school_admissions", "SA1", "U1", date(2026, 1, 15), group="APP1", role="CHILD")
+    council.record("M1", "school_admissions", "SA2", "U1", date(2026, 1, 15), group="APP1", role="PARENT")
+    council.record("C1", "nhs_demographics", "N1", "U2", AS_OF, dated=False)
+    council.record("M1", "nhs_demographics", "N2", "U2", AS_OF, dated=False)
+    council.con.execute("UPDATE person_records SET first_seen = ?", [AS_OF])
+    council.con.execute("UPDATE resident_crosswalk SET first_seen = ?", [AS_OF])
+    [case] = council.cases("false_school_addresses").values()
+    assert case["case_id"] == "SCH-APP1" and case["score"] == 0.6
+    assert council.con.execute("SELECT bool_and(NOT start_known) FROM live_records "
+                               "WHERE source_system = 'nhs_demographics'").fetchone()[0]
+
+
 # --- a council whose YAMLs do not give a list what it reads: an empty list that says why ------------------
 
 def _without(kind: str, **evidence):

@@ -1,7 +1,9 @@
 -- School applications (of every school_application system) from an address where neither the child nor the applying parent is evidenced as
 -- living: no record of any other system has ever placed either of them there, while live records that
 -- began before the application place them elsewhere (a family that moved after applying is no case).
--- Scored by how strongly (residence_scores) they are shown living at that other address.
+-- Scored by how strongly (residence_scores) they are shown living at that other address. Day one: evidence
+-- there current at the extract with no known start (residence_scores.start_unknown) may have begun before
+-- the application, so it counts (an NHS trace without registration dates is not "begun on the extract day").
 WITH school_systems AS (SELECT source_system FROM _evidence_kinds WHERE kind = 'school_application'),
 applications AS (   -- an application is its group_ref (with its system's name when several systems hold them)
     SELECT CASE WHEN (SELECT count(*) FROM school_systems) > 1 THEN source_system || '-' || group_ref
@@ -25,7 +27,7 @@ known_there AS (   -- any record of another system, live or past, placing the ch
 elsewhere AS (
     SELECT p.application, p.school_system, p.resident_id, s.uprn, s.score, s.systems
     FROM people p JOIN residence_scores s ON s.resident_id = p.resident_id AND NOT list_contains(p.uprns, s.uprn)
-                                         AND s.since < p.since
+                                         AND (s.since < p.since OR s.start_unknown)
     WHERE p.application NOT IN (SELECT application FROM known_there)),
 best AS (
     SELECT application, max(score) AS score, first(uprn ORDER BY score DESC, uprn) AS lives_at FROM elsewhere
