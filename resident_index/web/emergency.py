@@ -36,11 +36,22 @@ class Centre:
     label: str
 
 
+_flags_cache: dict[tuple, dict[str, list[str]]] = {}
+
+
 def flag_systems(sources=None) -> dict[str, list[str]]:
-    """The systems each service flag is read from, by evidence kind."""
+    """The systems each service flag is read from, by evidence kind (the registry read again only when a
+    source YAML of the council in use changes)."""
+    from resident_index.council import council_dir
     from resident_index.sources.spec import load_registry
 
-    sources = load_registry() if sources is None else sources
+    if sources is None:
+        folder = council_dir() / "sources"
+        key = (str(folder), *sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.yaml")))
+        if key not in _flags_cache:
+            _flags_cache.clear()
+            _flags_cache[key] = flag_systems(load_registry())
+        return _flags_cache[key]
     return {
         "adult_social_care": sorted(s.name for s in sources if s.evidence.adult_social_care is not None),
         "blue_badge": sorted(s.name for s in sources if s.evidence.entitlement is not None
@@ -74,32 +85,37 @@ def centre(con: duckdb.DuckDBPyConnection, *, easting: float | None = None, nort
     raise ValueError("give a point (easting and northing), a UPRN or a postcode")
 
 
-def _flag_sql(systems: list[str]) -> str:
-    if not systems:
-        return "NULL::BOOLEAN"
-    return (f"EXISTS (SELECT 1 FROM resident_events e WHERE e.resident_id = g.resident_id AND e.is_current "
-            f"AND e.source_system IN ({', '.join(map(_literal, systems))}))")
+def _in(systems: list[str]) -> str:
+    return f"e.source_system IN ({', '.join(map(_literal, systems))})" if systems else "false"
 
 
 def residents_sql(systems: dict[str, list[str]], as_of: date, where: str = "TRUE",
-                  exclude: set[str] | frozenset = frozenset()) -> str:
-    """Living residents with coordinates and the four flags; `where` may use g.* and distance_m."""
+                  exclude: set[str] | frozenset = frozenset(), distance: str = "NULL::DOUBLE") -> str:
+    """Living residents with coordinates and the four flags; `where` and `distance` are on g.* (the
+    residents are chosen first, then only their current events read for the flags)."""
     day = f"{_literal(as_of.isoformat())}::DATE"
     hidden = f"AND g.resident_id NOT IN ({', '.join(map(_literal, sorted(exclude)))})" if exclude else ""
+    asc, badge = systems.get("adult_social_care", []), systems.get("blue_badge", [])
     return f"""
-        SELECT * FROM (
+        WITH near AS (
             SELECT g.resident_id, concat_ws(' ', g.forename, g.surname) AS name, g.dob,
                    date_diff('year', g.dob, {day}) - CASE WHEN strftime(g.dob, '%m-%d') > strftime({day}, '%m-%d')
                                                           THEN 1 ELSE 0 END AS age,
                    g.uprn, g.address, g.postcode, g.easting, g.northing,
-                   {_flag_sql(systems.get('adult_social_care', []))} AS adult_social_care,
-                   {_flag_sql(systems.get('blue_badge', []))} AS blue_badge,
                    g.dob > ({day} - INTERVAL 5 YEAR) AS under_5,
                    g.dob <= ({day} - INTERVAL 75 YEAR) AS over_75,
-                   NULL::DOUBLE AS distance_m
+                   {distance} AS distance_m
             FROM golden_residents g
-            WHERE NOT coalesce(g.deceased, false) AND g.easting IS NOT NULL {hidden}) g
-        WHERE {where}"""
+            WHERE NOT coalesce(g.deceased, false) AND g.easting IS NOT NULL {hidden} AND {where}),
+        flags AS (
+            SELECT e.resident_id, bool_or({_in(asc)}) AS adult_social_care, bool_or({_in(badge)}) AS blue_badge
+            FROM resident_events e
+            WHERE e.is_current AND e.resident_id IN (SELECT resident_id FROM near) GROUP BY 1)
+        SELECT n.resident_id, n.name, n.dob, n.age, n.uprn, n.address, n.postcode, n.easting, n.northing,
+               {"coalesce(f.adult_social_care, false)" if asc else "NULL::BOOLEAN"} AS adult_social_care,
+               {"coalesce(f.blue_badge, false)" if badge else "NULL::BOOLEAN"} AS blue_badge,
+               n.under_5, n.over_75, n.distance_m
+        FROM near n LEFT JOIN flags f USING (resident_id)"""
 
 
 def within(con: duckdb.DuckDBPyConnection, at: Centre, radius_m: float, systems: dict[str, list[str]],
@@ -108,11 +124,10 @@ def within(con: duckdb.DuckDBPyConnection, at: Centre, radius_m: float, systems:
     if not (0 < radius_m <= MAX_RADIUS):
         raise ValueError(f"radius {radius_m:g} m: give 1 to {MAX_RADIUS} metres (the whole borough is the GIS export)")
     e, n, r = float(at.easting), float(at.northing), float(radius_m)
-    box = (f"g.easting BETWEEN {e - r} AND {e + r} AND g.northing BETWEEN {n - r} AND {n + r} "
-           f"AND sqrt(pow(g.easting - {e}, 2) + pow(g.northing - {n}, 2)) <= {r}")
-    sql = residents_sql(systems, as_of, box, exclude).replace(
-        "NULL::DOUBLE AS distance_m", f"round(sqrt(pow(g.easting - {e}, 2) + pow(g.northing - {n}, 2)), 1) AS distance_m")
-    result = con.execute(sql + " ORDER BY distance_m, resident_id")
+    dist = f"sqrt(pow(g.easting - {e}, 2) + pow(g.northing - {n}, 2))"
+    box = (f"g.easting BETWEEN {e - r} AND {e + r} AND g.northing BETWEEN {n - r} AND {n + r} AND {dist} <= {r}")
+    result = con.execute(residents_sql(systems, as_of, box, exclude, f"round({dist}, 1)") +
+                         " ORDER BY distance_m, resident_id")
     cols = [d[0] for d in result.description]
     return [dict(zip(cols, row)) for row in result.fetchall()]
 
