@@ -92,7 +92,8 @@ def render(row: dict, spec: SourceSpec, titles: dict[str, str]) -> dict:
         current, suggested = _date(current, spec, "dob" if "dob" in field else field), _date(row["suggested_value"], spec, "dob" if "dob" in field else field)
     elif field == "life_status":
         own = {**spec.columns, **(spec.second_person.columns if second and spec.second_person else {})}
-        current = row["status_code"] or "(active)"
+        written = {code.strip().upper(): code for code in spec.codes.status}  # staging compares codes upper case
+        current = written.get(row["status_code"] or "", row["status_code"]) or "(active)"
         if own.get("date_of_death"):
             suggested = _date(row["suggested_value"], spec, "date_of_death")
         elif own.get("status"):
