@@ -129,6 +129,7 @@ def check_council() -> tuple[list[str], list[str]]:
     from resident_index.marts.counter_fraud import lists
     from resident_index.marts.electoral_register import build as electoral
     from resident_index.marts.service_demand import config as service_demand
+    from resident_index.feedback import rules as feedback_rules
     from resident_index.sources.spec import RegistryError, load_registry
 
     try:
@@ -142,7 +143,8 @@ def check_council() -> tuple[list[str], list[str]]:
               "relationships.yaml": lambda: relationships.load_rules(sources),
               "marts/counter_fraud.yaml": lambda: lists.load_rules(sources),
               "marts/electoral_register.yaml": lambda: electoral.load_rules(),
-              "marts/service_demand.yaml": lambda: service_demand.load_settings(sources=sources)}
+              "marts/service_demand.yaml": lambda: service_demand.load_settings(sources=sources),
+              "quality_feedback.yaml": lambda: feedback_rules.load_rules(sources)}
     if (council_dir() / "protection").is_dir():  # data protection rules (docs/data-protection.md)
         from resident_index.protection.config import load_protection
         from resident_index.protection.retention import load_retention
