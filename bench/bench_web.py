@@ -172,7 +172,9 @@ on the same cores, and every figure is slower for it).
 
 $match: each resident's golden forename, surname, date of birth and postcode, typed in title case with the
 postcode's space left out; the resident themself was the top candidate in {match.get('top_is_them', 0)} of
-{match.get('n', 0)}.
+{match.get('n', 0)}. Find by name compares the name with every resident's names (golden/lookup.py `find`: Jaro-Winkler
+over the names each has used), so it grows with the population; the resident page is golden/lookup.py `show`
+(16 small queries) plus the audit entry.
 """
 
 

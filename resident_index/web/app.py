@@ -51,7 +51,7 @@ class State:
         self.sessions: dict[str, dict] = {}
         self.lock = threading.Lock()
         self._protection: tuple[tuple, Protection] | None = None
-        self._snapshot: tuple[tuple, duckdb.DuckDBPyConnection] | None = None
+        self._snapshot: tuple[tuple, duckdb.DuckDBPyConnection, str] | None = None
         self.decided: set[tuple[str, str]] = set()
 
     def protection(self) -> Protection:
@@ -72,10 +72,16 @@ class State:
         with self.lock:
             if self._snapshot is None or self._snapshot[0] != key:
                 old = self._snapshot
-                self._snapshot = (key, duckdb.connect(str(path), read_only=True))
+                con = duckdb.connect(str(path), read_only=True)
+                self._snapshot = (key, con, read_snapshot.as_at(read_snapshot.info(con)))
                 if old is not None:
                     old[1].close()
             return self._snapshot[1].cursor()
+
+    def about(self) -> str:
+        """'as at ... (build ..., extracts to ...)' of the snapshot the pages read (read once per snapshot)."""
+        self.snapshot().close()
+        return self._snapshot[2]
 
 
 STATE = State()
@@ -231,7 +237,7 @@ async def find(request: Request):
         return page(request, "find.html", {"q": q, "dob": dob_text, "found": None, "error": str(exc), "about": None})
     con = STATE.snapshot()
     found = grant.filter_found(search.search(con, q, dob, exclude=grant.hidden_residents(con)))
-    about = read_snapshot.as_at(read_snapshot.info(con))
+    about = STATE.about()
     grant.audit(residents=[f["resident_id"] for f in found], table="golden_residents", rows=len(found),
                 detail={"via": "web", "query": q, "kind": search.kind_of(q), "dob": dob_text or None})
     if len(found) == 1 and search.kind_of(q) == "resident_id":
@@ -272,7 +278,7 @@ async def resident(request: Request):
                            *(r["related_resident_id"] for r in person["relationships"])],
                 table="golden_residents", rows=1, detail={"via": "web", "shown": rid})
     return page(request, "resident.html", {
-        "p": person, "links": links, "about": read_snapshot.as_at(read_snapshot.info(con)),
+        "p": person, "links": links, "about": STATE.about(),
         "merged_from": request.query_params.get("from"), "grant": grant,
         "may_review": _may(request, DECISION_TABLES), "message": request.query_params.get("message")})
 
@@ -288,7 +294,7 @@ async def review_queue(request: Request):
     grant.audit(residents=[x for q in queue["pairs"] for x in (q["resident_id_l"], q["resident_id_r"])],
                 table="review_queue", rows=len(queue["pairs"]), detail={"via": "web", "grade": grade})
     return page(request, "review.html", {"queue": queue, "grade": grade, "grant": grant,
-                                         "about": read_snapshot.as_at(read_snapshot.info(con)),
+                                         "about": STATE.about(),
                                          "message": request.query_params.get("message")})
 
 
@@ -489,7 +495,7 @@ def _emergency(request: Request) -> tuple[Grant, dict]:
                 detail={"via": "web", "centre": at.label, "radius_m": radius,
                         "format": request.url.path.rsplit(".", 1)[-1] if "." in request.url.path else "page"})
     return grant, {"at": at, "radius": radius, "rows": rows, "summary": emergency.summary(rows), "systems": systems,
-                   "as_of": today, "about": read_snapshot.as_at(read_snapshot.info(con))}
+                   "as_of": today, "about": STATE.about()}
 
 
 @signed_in

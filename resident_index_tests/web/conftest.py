@@ -45,3 +45,4 @@ def sign_in(web_env):
 
     return client
 
+
