@@ -106,8 +106,12 @@ def launch_run(instance, job_name: str, *, run_config: dict, tags: dict | None =
     from dagster._core.remote_origin import RemoteJobOrigin, RemoteRepositoryOrigin
     from dagster._core.workspace.load_target import WorkspaceFileTarget
 
-    [location] = [o for o in WorkspaceFileTarget([str(WORKSPACE_FILE)]).create_origins()
-                  if getattr(o.loadable_target_origin, "module_name", None) == DEFINITIONS_MODULE]
+    locations = [o for o in WorkspaceFileTarget([str(WORKSPACE_FILE)]).create_origins()
+                 if getattr(o.loadable_target_origin, "module_name", None) == DEFINITIONS_MODULE]
+    if len(locations) != 1:
+        raise RuntimeError(f"{WORKSPACE_FILE}: expected one code location loading {DEFINITIONS_MODULE}, found "
+                           f"{len(locations)}; the UI and resident-index run must share it")
+    [location] = locations
     recon = ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs",
                                                  working_directory=str(settings.PROJECT_ROOT)).get_reconstructable_job(job_name)
     if asset_selection:
