@@ -224,8 +224,9 @@ class Codes(_Options):
 
 
 def _code_text(value) -> str:
-    if isinstance(value, bool):
-        return "Y" if value else "N"
+    if isinstance(value, bool):  # YAML 1.1 reads a bare ON, OFF, YES, NO, TRUE or FALSE as true/false
+        raise ValueError(f"a code read as {str(value).lower()}: YAML turns a bare ON, OFF, YES, NO, TRUE or FALSE "
+                         "into true/false, so write the system's code in quotes (e.g. 'OFF': cancelled)")
     return str(value)
 
 

@@ -97,3 +97,18 @@ def test_a_second_person_in_the_row_is_staged_as_a_record_of_their_own(tmp_path,
     after = con.execute("""SELECT * EXCLUDE (extract_date) FROM staging.pupils WHERE extract_date = '2026-11-02'
                            AND source_record_id < 'P3' ORDER BY 1""").fetchall()
     assert [r[:1] + r[2:] for r in after] == [r[:1] + r[2:] for r in before]   # (extract and row aside)
+
+
+def test_a_bare_yaml_boolean_as_a_code_is_a_load_error_asking_for_quotes(tmp_path):
+    """YAML reads a bare OFF as false: the code would silently become another; the loader says to quote it."""
+    import pytest
+
+    from resident_index.sources.spec import RegistryError
+
+    path = tmp_path / "library_members.yaml"
+    path.write_text(yaml.safe_dump({**LIBRARY_SPEC, "columns": {**LIBRARY_SPEC["columns"], "status": "State"}})
+                    + "codes:\n  status: {LIVE: active, OFF: cancelled}\n")
+    with pytest.raises(RegistryError, match=r"(?s)library_members\.yaml.*write the system's code in quotes"):
+        load_spec(path)
+    path.write_text(path.read_text().replace("OFF:", "'OFF':"))
+    assert load_spec(path).codes.status == {"LIVE": "active", "OFF": "cancelled"}
