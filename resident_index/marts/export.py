@@ -34,9 +34,10 @@ def _protection():
 _LOADED: dict = {}
 
 
-def export_table(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Path]:
+def export_table(con: duckdb.DuckDBPyConnection, table: str) -> dict:
     """Write `table` to data/exports/<table>.parquet (types kept) and .csv (lists and structs as JSON,
-    for a spreadsheet); returns both paths. Replaces the previous export of the table whole."""
+    for a spreadsheet); returns both paths (and, for an analytical table, `suppressed_select`: the SELECT its
+    export was written from). Replaces the previous export of the table whole."""
     from resident_index.protection.exports import audit_build_export, build_select
 
     out = exports_dir()
@@ -59,6 +60,8 @@ def export_table(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Path]:
         con.execute(f"COPY (SELECT {select} FROM ({source})) TO '{_quoted(partial)}' (FORMAT csv, HEADER, DELIMITER ',')")
     rows = con.execute(f"SELECT count(*) FROM ({source})").fetchone()[0]
     audit_build_export(table, rows, notes)
+    if protection is not None and table in protection.analytical.tables:
+        paths["suppressed_select"] = source  # what a preview of the table may show (defs/marts/publish.py)
     return paths
 
 

@@ -134,6 +134,19 @@ def in_index_sql(rules: RetentionFile | None, table: str = "staged_records") -> 
             f"GROUP BY 1) l USING (source_system) WHERE {' AND '.join(conditions)}")
 
 
+def create_in_index_view(con: duckdb.DuckDBPyConnection, name: str = "_records_in_index",
+                         rules: RetentionFile | None = None, table: str = "staged_records") -> str:
+    """A temp view `name` of the rows of `table` the index holds, under the council's retention.yaml (`rules`
+    if given); a table without the columns the rules read (is_current, last_seen, end_date) is taken whole.
+    Returns `name`."""
+    rules = rules if rules is not None else load_retention()
+    columns = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    if not {"is_current", "last_seen", "end_date"} <= columns:
+        rules = None
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {in_index_sql(rules, table)}")
+    return name
+
+
 def out_of_index(con: duckdb.DuckDBPyConnection, rules: RetentionFile | None) -> dict:
     """How many staged records the index leaves out, and why (for metadata)."""
     if rules is None:
@@ -146,5 +159,5 @@ def out_of_index(con: duckdb.DuckDBPyConnection, rules: RetentionFile | None) ->
     return {"staged_records": total,
             "left_out_deleted_at_source": deleted if rules.drop_deleted_at_source else 0,
             "left_out_inactive": inactive if rules.activity_window_days else 0,
-            "activity_window_days": rules.activity_window_days}
+            "activity_window_days": rules.activity_window_days if rules.activity_window_days is not None else "none"}
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from resident_index.council import CouncilConfigError, start_council_folder
-from resident_index.protection.retention import RetentionFile, in_index_sql, load_retention, purge
+from resident_index.protection.retention import RetentionFile, in_index_sql, load_retention, out_of_index, purge
 from resident_index.sources.spec import load_spec
 from resident_index.sources.staging import build_staged_records, mark_accepted, stage_extract
 
@@ -84,3 +84,21 @@ def test_retention_yaml_is_validated_against_the_registry(library):
     with pytest.raises(CouncilConfigError, match=r"retention.yaml: keep_extracts_days: unknown source systems "
                                                  r"\['library_membrs'\]"):
         load_retention()
+
+
+def test_person_records_and_so_the_index_hold_only_the_records_retention_keeps(library):
+    from resident_index.standardise.person_records import build_person_records
+
+    con, spec, land, _ = library
+    land("2026-10-31", ["L001,Ann,Smith,", "L002,Bill,Jones,2023-01-01", "L004,Di,Kaur,"])
+    land("2026-11-01", ["L001,Ann,Smith,", "L002,Bill,Jones,2023-01-01", "L003,Cy,Lee,2025-06-01"])
+    build_staged_records(con, [spec])
+    con.execute("CREATE TABLE reference_versions AS SELECT 'llpg' AS name, 'x' AS sha256")
+    con.execute("CREATE TABLE llpg (uprn VARCHAR, ward VARCHAR, polling_district VARCHAR, easting DOUBLE, northing DOUBLE)")
+    con.execute("CREATE TABLE address_match_cache (address VARCHAR, postcode VARCHAR, uprn VARCHAR, accepted BOOLEAN, "
+                "match_weight DOUBLE, match_reason VARCHAR)")
+    build_person_records(con)  # under the bundled retention.yaml: two years, deletions dropped
+    held = sorted(r for (r,) in con.execute("SELECT source_record_id FROM person_records").fetchall())
+    assert held == ["L001", "L003"]
+    figures = out_of_index(con, load_retention())
+    assert figures["left_out_inactive"] == 1 and figures["left_out_deleted_at_source"] == 1

@@ -26,7 +26,10 @@ def staged_records(context, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Latest version of every record in an accepted extract (no ERROR check failed), all sources, with
     first_seen, last_seen and is_current. A source whose latest extract was rejected goes on with its previous
     accepted one: `rejected_extracts` says which, by which check and why."""
+    from resident_index.protection.retention import purge
+
     with warehouse.get_connection() as con:
+        purged = purge(con, SPECS)  # extracts past their source's retention (protection/retention.yaml)
         build_staged_records(con, SPECS)
         rows = con.execute("""SELECT source_system, max(last_seen)::VARCHAR, count(*), count(*) FILTER (is_current)
                               FROM staged_records GROUP BY 1 ORDER BY 1""").fetchall()
@@ -38,6 +41,7 @@ def staged_records(context, warehouse: DuckDBResource) -> dg.MaterializeResult:
         "dagster/row_count": sum(r[2] for r in rows), "dagster/column_schema": schema, "sources_included": len(rows),
         "by_source": md_table(["source", "latest extract", "records", "current"], rows),
         "extracts_rejected": len(rejected),
+        "retention_purge": dg.MetadataValue.json(purged),
         "rejected_extracts": md_table(["source", "rejected extract", "in use instead", "why"],
                                       [(s, str(d), str(u or "none"), m) for s, d, m, u in rejected], max_chars=800)
         if rejected else dg.MetadataValue.md("No source's latest extract was rejected.")})
@@ -63,8 +67,11 @@ def address_matches(warehouse: DuckDBResource) -> dg.MaterializeResult:
           metadata={"dagster/table_name": "person_records"})
 def person_records(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Standardised records with their resolved UPRN, ward and polling district: the input to resolution."""
+    from resident_index.protection.retention import load_retention, out_of_index
+
     with warehouse.get_connection() as con:
         figures = build_person_records(con)
+        figures |= out_of_index(con, load_retention())  # staged records retention.yaml leaves out, and why
         rows = con.execute("""SELECT source_system, count(*), count(uprn), count(*) FILTER (uprn_source = 'matched')
                               FROM person_records GROUP BY 1 ORDER BY 1""").fetchall()
         schema = column_schema(con, "person_records")
