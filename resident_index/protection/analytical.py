@@ -109,7 +109,7 @@ def check_values(con: duckdb.DuckDBPyConnection, table: str, select: str, counts
         if kind.startswith("DATE") or kind.startswith("TIMESTAMP"):
             rows = con.execute(f"""SELECT e._row, e.{col}::DATE, coalesce(d.kind, 'a day, not a month')
                                    FROM _analytical_export e LEFT JOIN _pii_dates d ON d.value = e.{col}::DATE
-                                   WHERE e.{col} IS NOT NULL AND (d.kind IS NOT NULL OR day(e.{col}) <> 1)
+                                   WHERE e.{col} IS NOT NULL AND day(e.{col}) <> 1  -- a month (its 1st) is no one's date
                                    ORDER BY e._row LIMIT {limit}""").fetchall()
             problems += [f"{table}, row {r}, column {name}: {v} is {why}" for r, v, why in rows]
             continue

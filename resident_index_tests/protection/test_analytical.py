@@ -38,10 +38,11 @@ def test_every_analytical_export_holds_no_identifier_and_no_count_under_five(bui
         assert exported, table
         for number, row in enumerate(exported, start=1):
             for column, value in row.items():
-                for part in re.findall(r'"([^"]*)"', value) or [value]:  # a list's items, or the value
-                    assert part.strip().upper() not in identifiers, (table, number, column, part)
                 if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                     assert value.endswith("-01"), (table, number, column, value)  # months, never days
+                    continue  # a month is no one's date, even when someone was born on its first day
+                for part in re.findall(r'"([^"]*)"', value) or [value]:  # a list's items, or the value
+                    assert part.strip().upper() not in identifiers, (table, number, column, part)
             for column in spec["counts"]:
                 assert row[column] == "" or int(row[column]) == 0 or int(row[column]) >= CONFIG["threshold"], \
                     (table, number, column, row[column])
@@ -78,6 +79,19 @@ def test_an_identifier_or_a_date_derived_from_a_birth_date_fails_the_check(wareh
     problems = analytical.check_values(warehouse, "service_overlap", "SELECT * FROM service_overlap", ["residents"], 5)
     assert "service_overlap, row 2, column service_b: a value is a resident ID the index holds" in problems
     assert any("column since: 2026-03-02 is a date derived from a date of birth" in p for p in problems)
+
+
+def test_a_month_passes_even_when_someone_was_born_on_its_first_day(warehouse):
+    """service_trend_monthly speaks of months (their first day): on any council someone's birthday falls on
+    one, and refusing it stopped every build's marts."""
+    warehouse.execute("UPDATE golden_residents SET dob = DATE '2008-03-01'")
+    warehouse.execute("ALTER TABLE service_overlap ADD COLUMN month DATE")
+    warehouse.execute("UPDATE service_overlap SET month = DATE '2008-03-01'")
+    assert analytical.check_values(warehouse, "service_overlap", "SELECT * FROM service_overlap WHERE residents >= 5",
+                                   ["residents"], 5) == []
+    warehouse.execute("UPDATE service_overlap SET month = DATE '2008-03-02'")  # a day: refused
+    assert analytical.check_values(warehouse, "service_overlap", "SELECT * FROM service_overlap WHERE residents >= 5",
+                                   ["residents"], 5) == ["service_overlap, row 1, column month: 2008-03-02 is a day, not a month"]
 
 
 def test_the_build_export_refuses_an_analytical_table_that_would_disclose_someone(warehouse, tmp_path, monkeypatch):
