@@ -313,7 +313,7 @@ async def review_pair(request: Request):
     grant.audit(residents=[pair["resident_id_l"], pair["resident_id_r"]], table="review_queue", rows=1,
                 detail={"via": "web", "pair": [left, right]})
     decided = (min(left, right), max(left, right)) in (STATE.decided | reviewing.pending_pairs())
-    return page(request, "pair.html", {"pair": pair, "decided": decided,
+    return page(request, "pair.html", {"pair": pair, "decided": decided, "message": request.query_params.get("message"),
                                        "waterfall": reviewing.waterfall_svg(pair)})
 
 

@@ -10,7 +10,7 @@ and its m and u values), without Splink's term-frequency adjustment. The grade f
 model.yaml: `certain` at or above link_threshold (the index would link them), `probable` at or above
 review_threshold (it would send them to review), `possible` when the evidence leans towards the same person
 (match weight above 0); `certainly-not` when both hold NHS numbers, or NI numbers, that differ (no link
-joins those).
+joins those), listed when the rest of the evidence leans towards them, so the front desk knows who it is not.
 """
 
 from __future__ import annotations
@@ -305,9 +305,12 @@ def score(con: duckdb.DuckDBPyConnection, person: Person, m: Model, count: int =
         r = dict(zip(names_, row))
         weight = r["match_weight"]
         probability = 1 / (1 + 2 ** (-weight))
-        conflict = bool((r["nhs_number_l"] and r["nhs_number_r"] and r["nhs_number_l"] != r["nhs_number_r"]) or
-                        (r["ni8_l"] and r["ni8_r"] and r["ni8_l"] != r["ni8_r"]))
-        if weight <= 0:
+        nhs_differs = bool(r["nhs_number_l"] and r["nhs_number_r"] and r["nhs_number_l"] != r["nhs_number_r"])
+        ni_differs = bool(r["ni8_l"] and r["ni8_r"] and r["ni8_l"] != r["ni8_r"])
+        conflict = nhs_differs or ni_differs
+        # everything but the differing number leaning towards them: listed, as certainly not them
+        rest = weight - (r.get("w_nhs_number") or 0) * nhs_differs - (r.get("w_ni8") or 0) * ni_differs
+        if weight <= 0 and not (conflict and rest > 0):
             continue
         grade = m.grade(probability, conflict)
         if only_certain and grade != "certain":

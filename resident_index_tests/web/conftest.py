@@ -44,5 +44,3 @@ def sign_in(web_env):
         return c
 
     return client
-
-
