@@ -133,8 +133,11 @@ def verdict_conflict(con: duckdb.DuckDBPyConnection, left: str, right: str) -> s
     if held is None:
         return None
     nhs_l, nhs_r, ni_l, ni_r = held
-    for kind, a, b in (("NHS numbers", nhs_l, nhs_r), ("NI numbers", ni_l, ni_r)):
-        if a and b and not set(a) & set(b):
+    from resident_index.resolution.clustering import _edit_distance_at_most_one
+
+    for kind, a, b, near in (("NHS numbers", nhs_l, nhs_r, lambda x, y: x == y),
+                             ("NI numbers", ni_l, ni_r, _edit_distance_at_most_one)):  # an NI typo is one number
+        if a and b and not any(near(x, y) for x in a for y in b):
             return (f"warning: {left} and {right} hold different {kind} ({', '.join(a)} and {', '.join(b)}); no "
                     "verdict joins two of those, so they stay apart. Your verdict is kept and the pair shows in the "
                     f"review queue as refused: correct the {kind[:-1]} in the source system, then they link")

@@ -32,7 +32,8 @@ candidates AS (
            least(rl.records, rr.records) AS records_moved, rl.systems + rr.systems AS systems,
            CASE WHEN len(rl.nhs) > 0 AND len(rr.nhs) > 0 AND len(list_intersect(rl.nhs, rr.nhs)) = 0
                 THEN 'different NHS numbers'
-                WHEN len(rl.ni) > 0 AND len(rr.ni) > 0 AND len(list_intersect(rl.ni, rr.ni)) = 0
+                WHEN len(rl.ni) > 0 AND len(rr.ni) > 0
+                     AND len(list_filter(rl.ni, x -> len(list_filter(rr.ni, y -> damerau_levenshtein(x, y) <= 1)) > 0)) = 0
                 THEN 'different NI numbers' END AS identifiers_differ,
            EXISTS (SELECT 1 FROM parted x WHERE x.resident_a = least(cl.resident_id, cr.resident_id)
                                             AND x.resident_b = greatest(cl.resident_id, cr.resident_id)) AS parted

@@ -145,7 +145,7 @@ def review_queue(warehouse: DuckDBResource) -> dg.MaterializeResult:
 def resolution_evaluation(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Accuracy against the synthetic council's ground truth (data/truth), which nothing else reads:
     pairwise and B-cubed precision, recall and F1, by source pair, and wrongly merged hard cases."""
-    from resident_index.resolution.evaluate import evaluate, markdown, source_pair_markdown
+    from resident_index.resolution.evaluate import evaluate, markdown, rules_markdown, source_pair_markdown
 
     result = evaluate_against_truth(warehouse, "resolution_evaluation", "records.csv", evaluate)
     if result is None:
@@ -157,4 +157,6 @@ def resolution_evaluation(warehouse: DuckDBResource) -> dg.MaterializeResult:
         "pairwise_f1": round(pw["f1"], 4), "bcubed_f1": round(result["bcubed"]["f1"], 4),
         "summary": dg.MetadataValue.md(markdown(result)),
         "by_source_pair": dg.MetadataValue.md(source_pair_markdown(result)),
+        # each cannot-link rule's cost, each blocking rule's true pairs, what the top 500 review verdicts add
+        "rules_and_review_queue": dg.MetadataValue.md(rules_markdown(result)),
     })
