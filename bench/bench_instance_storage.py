@@ -18,6 +18,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -112,6 +113,7 @@ def main() -> None:
     reason = postgres_server.why_not_available()
     if reason:
         sys.exit(f"bench_instance_storage: {reason}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench_instance_storage: stopped"))  # so the server stops too
     server = postgres_server.start()
     figures = []
     try:
