@@ -145,6 +145,7 @@ def test_the_daemon_recovers_a_dead_run_queues_and_follows_builds_on_postgres(po
     failure = rows(postgres, """SELECT event FROM event_logs WHERE run_id = %s
                                 AND dagster_event_type = 'PIPELINE_FAILURE'""", dead.run_id)
     assert failure and f"its process (pid {gone.pid}) is no longer running" in failure[0][0]
-    ticks = dict(rows(postgres, """SELECT tick_body::json->>'instigator_name', count(*) FROM job_ticks GROUP BY 1"""))
+    ticks = dict(rows(postgres, """SELECT coalesce(tick_body::json->>'job_name', tick_body::json->>'instigator_name'),
+                                          count(*) FROM job_ticks GROUP BY 1"""))  # TickData stores the name as job_name
     assert ticks.get("dead_run_sensor", 0) >= 1 and ticks.get("marts_after_index", 0) >= 1, ticks
     assert rows(postgres, "SELECT count(*) FROM concurrency_slots WHERE run_id IS NOT NULL")[0][0] == 0
