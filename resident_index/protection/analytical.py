@@ -146,6 +146,17 @@ def checked_select(con: duckdb.DuckDBPyConnection, table: str, analytical, colum
     return select, {"threshold": t, "cells_suppressed": suppressed}
 
 
+def published(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A subquery of `table` as its export publishes it: an analytical table's counts under the threshold
+    (and what is derived from them) emptied, so a chart of it shows no more than the export; any other
+    table as it is."""
+    if not is_analytical(table):
+        return table
+    config = _analytical()
+    spec = config.tables[table]
+    return f"({suppressed_select(con, table, spec.counts, spec.derived, config.threshold)}) AS {table}"
+
+
 def is_analytical(table: str) -> bool:
     return bool(re.fullmatch(r"[a-z0-9_]+", table)) and table in _analytical().tables
 

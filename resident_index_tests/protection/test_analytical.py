@@ -106,3 +106,18 @@ def test_the_build_export_refuses_an_analytical_table_that_would_disclose_someon
     with pytest.raises(analytical.AnalyticalExportRefused, match="column service_a: a value is an NHS number"):
         export_table(warehouse, "service_overlap")
     assert paths["csv"].read_text().splitlines()[1] == "housing,benefits,,"  # the last good export stays
+
+
+def test_a_chart_of_an_analytical_table_shows_no_count_its_export_withholds(warehouse, monkeypatch):
+    """The service-overlap chart is drawn from the table as its export publishes it: the 3 is not drawn."""
+    from resident_index.marts.service_demand import charts
+
+    monkeypatch.setenv("RESIDENT_INDEX_COUNCIL_DIR", str(BUNDLED_COUNCIL))
+    settings = {"services": {"housing": "Housing", "benefits": "Benefits", "badges": "Blue badges"}}
+    frame = charts._frame(warehouse, "SELECT service_a, service_b, residents, share_of_a FROM {service_overlap}",
+                          settings)
+    import pandas as pd
+
+    drawn = {row["service_b"]: (row["residents"], row["share_of_a"]) for row in frame.to_dict("records")}
+    assert all(pd.isna(v) for v in drawn["Benefits"])  # the 3 and its share: withheld
+    assert drawn["Blue badges"] == (40, 0.4)

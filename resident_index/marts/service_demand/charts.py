@@ -3,6 +3,8 @@ in age order. Saving them is resident_index.charts.save_chart's job."""
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from resident_index.marts.service_demand.config import age_bands
@@ -10,8 +12,12 @@ from resident_index.marts.service_demand.config import age_bands
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, settings: dict):
     """Rows of `sql` as a DataFrame whose `service*` columns hold display names. The rows are written into the
-    chart's HTML in the order `sql` gives (a table's stored order; an aggregate needs its ORDER BY)."""
-    frame = con.execute(sql).df()
+    chart's HTML in the order `sql` gives (a table's stored order; an aggregate needs its ORDER BY). `{table}`
+    in `sql` reads the table as its export publishes it (small counts suppressed: protection/analytical.py),
+    so a chart never shows a cell the export withholds."""
+    from resident_index.protection.analytical import published
+
+    frame = con.execute(re.sub(r"\{(\w+)\}", lambda m: published(con, m.group(1)), sql)).df()
     for column in [c for c in frame.columns if c.startswith("service")]:
         frame[column] = frame[column].map(settings["services"])
     return frame
@@ -22,7 +28,7 @@ def overlap_heatmap(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.Chart
     number is the residents in both (the diagonal: residents per service)."""
     import altair as alt  # only when a chart is drawn: keeps loading the definitions quick
     labels = list(settings["services"].values())
-    frame = _frame(con, "SELECT service_a, service_b, residents, share_of_a FROM service_overlap", settings)
+    frame = _frame(con, "SELECT service_a, service_b, residents, share_of_a FROM {service_overlap}", settings)
     base = alt.Chart(frame).encode(
         x=alt.X("service_b:N", sort=labels, title="also active in", axis=alt.Axis(labelAngle=-40)),
         y=alt.Y("service_a:N", sort=labels, title="residents active in"))
@@ -42,7 +48,7 @@ def ward_age_heatmaps(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.Fac
     of that ward and band (each service on its own scale, so small services still show their pattern)."""
     import altair as alt  # only when a chart is drawn: keeps loading the definitions quick
     bands = [b[0] for b in age_bands(settings["age_band_starts"])] + ["Unknown"]
-    frame = _frame(con, "SELECT ward, age_band, service, residents, population, per_1000 FROM demand_by_ward_age",
+    frame = _frame(con, "SELECT ward, age_band, service, residents, population, per_1000 FROM {demand_by_ward_age}",
                    settings)
     return alt.Chart(frame).mark_rect().encode(
         x=alt.X("age_band:N", sort=bands, title="age band"),
@@ -60,7 +66,7 @@ def trend_lines(con: duckdb.DuckDBPyConnection, settings: dict) -> alt.FacetChar
     """Records started per month, one panel per service with its own scale. Ends are not drawn: a closed
     record is purged after its retention period, so the ends of earlier months are undercounted."""
     import altair as alt  # only when a chart is drawn: keeps loading the definitions quick
-    frame = _frame(con, "SELECT month, service, started FROM service_trend_monthly", settings)
+    frame = _frame(con, "SELECT month, service, started FROM {service_trend_monthly}", settings)
     return alt.Chart(frame).mark_line(point=True, strokeJoin="round").encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", tickCount=6)),
         y=alt.Y("started:Q", title="records started"),
