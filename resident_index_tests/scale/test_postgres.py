@@ -9,6 +9,8 @@ tick is read back from PostgreSQL, and no SQLite run storage is written.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -123,7 +125,7 @@ def test_the_daemon_recovers_a_dead_run_queues_and_follows_builds_on_postgres(po
 
     log = (council["data"] / "daemon.log").open("w")
     daemon = subprocess.Popen([str(bin_dir / "dagster-daemon"), "run", "-w", "workspace.yaml"], cwd=PROJECT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline, marts = time.monotonic() + 300, []
         while not marts or marts[0][1] not in ("SUCCESS", "FAILURE", "CANCELED"):
@@ -134,9 +136,11 @@ def test_the_daemon_recovers_a_dead_run_queues_and_follows_builds_on_postgres(po
             time.sleep(2)
             marts = rows(postgres, """SELECT r.run_id, r.status FROM runs r JOIN run_tags t ON t.run_id = r.run_id
                                       WHERE t.key = 'resident_index/after_build_index' AND t.value = %s""", queued)
-    finally:
-        daemon.terminate()
+    finally:  # the daemon and the code server it started (which would otherwise outlive it)
+        os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait(timeout=60)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(daemon.pid, signal.SIGKILL)
         log.close()
 
     status = dict(rows(postgres, "SELECT run_id, status FROM runs WHERE run_id IN (%s, %s, %s)",
