@@ -250,17 +250,10 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _grant(args: argparse.Namespace, action: str, tables: list[str]):
-    """The access layer's Grant for this command (resident_index/protection/access.py): refused, with the
-    refusal audited, when the user or the purpose may not read `tables`."""
-    from resident_index.council import CouncilConfigError
-    from resident_index.protection.access import AccessDenied, authorise
+    """The access layer's Grant for this command, as every protection command gets it."""
+    from resident_index.protection.commands import authorised
 
-    try:
-        return authorise(action, tables, user=args.user, purpose=args.purpose)
-    except AccessDenied as exc:
-        raise CliError(f"refused: {exc}", code=4) from None
-    except CouncilConfigError as exc:
-        raise CliError(str(exc)) from None
+    return authorised(args, action, tables)
 
 
 def _find(args: argparse.Namespace) -> int:

@@ -26,7 +26,9 @@ def _error(message: str, code: int = 2):
     return _CLI_ERROR(message, code)
 
 
-def _grant(args, action: str, tables: list[str]):
+def authorised(args, action: str, tables: list[str]):
+    """The access layer's Grant for a command (protection/access.py): refused (exit 4), with the refusal
+    audited, when the user or the purpose may not read `tables`."""
     from resident_index.council import CouncilConfigError
     from resident_index.protection.access import AccessDenied, authorise
 
@@ -54,7 +56,7 @@ def _warehouse(wait: float):
 def _export(args) -> int:
     from resident_index.protection.exports import ExportRefused, export_for
 
-    grant = _grant(args, "export", [args.table])
+    grant = authorised(args, "export", [args.table])
     con = _warehouse(args.wait)
     try:
         done = export_for(grant, con, args.table, Path(args.out) if args.out else None)
@@ -72,7 +74,7 @@ def _sar(args) -> int:
     from resident_index.protection import sar
 
     args.purpose = args.purpose or "subject_access"
-    grant = _grant(args, "sar", list(sar.TABLES))
+    grant = authorised(args, "sar", list(sar.TABLES))
     con = _warehouse(args.wait)
     try:
         folder = sar.subject_access(grant, con, args.resident_id, Path(args.out) if args.out else None)
@@ -88,7 +90,7 @@ def _request(args) -> int:
     from resident_index import read_snapshot
     from resident_index.protection import rights
 
-    grant = _grant(args, "request", ["resident_crosswalk"] if args.kind == "worklist" else ["golden_residents"])
+    grant = authorised(args, "request", ["resident_crosswalk"] if args.kind == "worklist" else ["golden_residents"])
     if grant.purpose_id != "subject_access" and not grant.purpose.overrides_restriction:
         raise grant.refuse(f"requests are recorded for purpose subject_access, not {grant.purpose_id}")
     with read_snapshot.reader(wait=args.wait) as (con, _):
@@ -149,7 +151,7 @@ def _share(args) -> int:
     args.purpose = args.purpose or agreement.purpose
     if args.purpose != agreement.purpose:
         raise _error(f"agreement {args.agreement} is for purpose {agreement.purpose}, not {args.purpose}")
-    grant = _grant(args, "share", ["golden_residents"])
+    grant = authorised(args, "share", ["golden_residents"])
     con = _warehouse(args.wait)
     try:
         done = sharing.export_agreement(grant, con, args.agreement, Path(args.out) if args.out else None)
@@ -165,7 +167,7 @@ def _audit(args) -> int:
     from resident_index.protection.ledger import LedgerBroken
 
     args.purpose = args.purpose or "accountability"
-    grant = _grant(args, "audit", ["audit_log"])
+    grant = authorised(args, "audit", ["audit_log"])
     if args.what == "verify":
         try:
             result = {"audit": audit.ledger().verify()}
@@ -191,7 +193,7 @@ def _records(args) -> int:
     from resident_index.protection import records
 
     args.purpose = args.purpose or "accountability"
-    grant = _grant(args, "records", ["audit_log"])
+    grant = authorised(args, "records", ["audit_log"])
     written = records.write_all(Path(args.out) if args.out else None)
     grant.audit(detail={"records_of_processing": [str(p) for p in written]})
     for path in written:
