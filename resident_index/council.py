@@ -176,3 +176,27 @@ def check_council() -> tuple[list[str], list[str]]:
     if "residence" not in declared:
         warnings.append("no system evidences residence: every record places its person at the default weight")
     return errors, warnings
+
+
+def forget_systems(folder: Path, systems: set[str]) -> None:
+    """Take the names of `systems` out of every rule file of `folder` (outside sources/): list items and
+    mapping keys that name one. For a folder started from the bundled rules whose systems it does not have
+    (a benchmark registry of one source): its trust lists, worklist and purpose lists then name only its
+    own systems, as check-config requires. Comments are not kept: the bundled files explain every key."""
+    import yaml
+
+    def without(value):
+        if isinstance(value, dict):
+            return {k: without(v) for k, v in value.items() if k not in systems}
+        if isinstance(value, list):
+            return [without(v) for v in value if not (isinstance(v, str) and v in systems)]
+        return value
+
+    for path in sorted(Path(folder).rglob("*.yaml")):
+        if "sources" in path.relative_to(folder).parts:
+            continue
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        cleaned = without(loaded)
+        if cleaned != loaded:
+            path.write_text(f"# {path.name}: the bundled council's rules without its system names\n"
+                            + yaml.safe_dump(cleaned, sort_keys=False, allow_unicode=True), encoding="utf-8")

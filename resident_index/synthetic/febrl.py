@@ -15,8 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
-from resident_index.council import start_council_folder
+from resident_index.council import BUNDLED_COUNCIL, forget_systems, start_council_folder
 from resident_index.settings import PROJECT_ROOT
+from resident_index.sources.spec import load_registry
 
 BENCH = PROJECT_ROOT / "bench"
 EXTRACT_DATE = "2026-11-01"
@@ -59,7 +60,9 @@ def _frames(dataset: str) -> dict[str, pl.DataFrame]:
 
 def land(dataset: str, root: Path) -> tuple[Path, Path]:
     """Write registry, extracts, an empty gazetteer and the truth under root; returns (registry, data dir)."""
-    registry, data = start_council_folder(root / "council") / "sources", root / "data"
+    council = start_council_folder(root / "council")
+    forget_systems(council, {spec.name for spec in load_registry(BUNDLED_COUNCIL / "sources")})
+    registry, data = council / "sources", root / "data"
     source_registry = BENCH / DATASETS.get(dataset, ("febrl",))[0] / "registry"
     truth = []
     for name, frame in _frames(dataset).items():
