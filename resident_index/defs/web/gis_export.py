@@ -26,15 +26,16 @@ def gis_emergency_planning_export(context: dg.AssetExecutionContext, warehouse: 
     coordinate (British National Grid, EPSG:27700), their age and the flags adult social care, blue badge,
     under 5, over 75 (from evidence kinds: docs/web.md), for the GIS team to load each night."""
     systems = emergency.flag_systems()
-    today = date.today()
     with warehouse.get_connection() as con:
-        rows = emergency.export_all(con, systems, today)
+        # ages as at the latest extract, as every mart's: the same build gives the same file whatever the day
+        as_of = con.execute("SELECT max(last_seen) FROM golden_residents").fetchone()[0] or date.today()
+        rows = emergency.export_all(con, systems, as_of)
         living, placed = con.execute("""SELECT count(*) FILTER (WHERE NOT coalesce(deceased, false)),
                                                count(*) FILTER (WHERE NOT coalesce(deceased, false) AND easting IS NOT NULL)
                                         FROM golden_residents""").fetchone()
     folder = settings.exports_dir() / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    about = {"as_of": today.isoformat(), "run_id": context.run_id, "flag_systems": systems}
+    about = {"as_of": as_of.isoformat(), "flag_systems": systems}  # no run id: a rebuild gives the same bytes
     paths = {"geojson": folder / f"{NAME}.geojson", "csv": folder / f"{NAME}.csv"}
     with replaced_atomically(paths["geojson"]) as partial:
         partial.write_text(emergency.geojson_text(rows, about), encoding="utf-8")
