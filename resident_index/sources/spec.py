@@ -47,7 +47,7 @@ DATE_FIELDS = ("dob", "date_of_death", "start_date", "end_date")
 #: The project's vocabulary (docs/evidence.md): what a system's records can be evidence of, and the canonical
 #: roles and statuses a system's own codes map to (`codes:`). Rule files select systems by evidence kind.
 EVIDENCE_KINDS = ("residence", "council_tax_liability", "tenancy", "benefit_claim", "electoral_entry", "death",
-                  "entitlement", "service_use", "school_application", "childrens_social_care", "adult_social_care")
+                  "entitlement", "service_use", "school_application", "childrens_social_care", "adult_care")
 ROLES = ("lead", "joint", "member", "claimant", "partner", "dependant", "child", "parent", "carer", "applicant",
          "holder")
 STATUSES = ("active", "pending", "ended", "cancelled", "deceased")
@@ -190,7 +190,7 @@ class Evidence(_Options):
     service_use: ServiceUse | None = None
     school_application: _Options | None = None
     childrens_social_care: _Options | None = None
-    adult_social_care: _Options | None = None
+    adult_care: _Options | None = None
 
     @model_validator(mode="before")
     @classmethod

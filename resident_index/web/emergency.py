@@ -5,7 +5,7 @@ everyone for GIS (the nightly export, defs/web/gis_export.py).
 Coordinates are the gazetteer's easting and northing of each resident's current address (British National
 Grid, metres: golden_residents.easting/northing), so a radius is a plain distance. The flags come from
 evidence kinds, never a system's name: adult social care is a current record in a system whose YAML
-declares `adult_social_care`; a blue badge is a current record in a system declaring an `entitlement`
+declares `adult_care`; a blue badge is a current record in a system declaring an `entitlement`
 whose `what` is a blue badge. Ages are on the day asked.
 """
 
@@ -53,7 +53,7 @@ def flag_systems(sources=None) -> dict[str, list[str]]:
             _flags_cache[key] = flag_systems(load_registry())
         return _flags_cache[key]
     return {
-        "adult_social_care": sorted(s.name for s in sources if s.evidence.adult_social_care is not None),
+        "adult_social_care": sorted(s.name for s in sources if s.evidence.adult_care is not None),
         "blue_badge": sorted(s.name for s in sources if s.evidence.entitlement is not None
                              and re.search(r"blue\s*badge", s.evidence.entitlement.what, re.IGNORECASE)),
     }
