@@ -1,12 +1,21 @@
-"""Shared fixtures: a small hand-written source for staging tests, and one synthetic council built once."""
+"""Shared fixtures: a small hand-written source for staging tests, and one synthetic council built once.
+
+`make test` runs the suite on two pytest-xdist workers (`--dist loadfile`: a file's tests on one worker, so a
+module's fixtures are built once and its tests run in their order). A build shared by the session is made once
+for both workers (`shared_build`), and each worker reads and writes its own copy of it (`copy_council`).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import traceback
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import pytest
@@ -107,14 +116,47 @@ def cli(env: dict[str, str], *args: str, timeout: int = 900) -> subprocess.Compl
                           capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="session")
-def built_council(tmp_path_factory) -> dict:
-    """A 400-resident synthetic council plus the library source, built end to end by `resident-index run`.
+def shared_build(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder `build(folder)` fills, made once per test session and never written after: under pytest-xdist
+    the workers share it (in the session's temporary base), the first worker to ask builds it under a file lock
+    and the other waits for it, so a build is not made twice. A failed build is not retried by the other
+    worker: it fails with the first one's error."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    base = tmp_path_factory.getbasetemp().parent / "shared"  # the session's, shared by its workers
+    base.mkdir(exist_ok=True)
+    folder, done, failed = base / name, base / f"{name}.built", base / f"{name}.failed"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if failed.exists():
+            pytest.fail(f"the shared build {name!r} failed on another worker:\n{failed.read_text()}", pytrace=False)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            try:
+                build(folder)
+            except BaseException:
+                failed.write_text(traceback.format_exc())
+                raise
+            done.touch()
+    return folder
 
-    The council config folder is a copy of the bundled one with sources/library_members.yaml added: the new
-    system gets its asset, checks and staging with no code change.
-    """
-    root = tmp_path_factory.mktemp("council")
+
+def copy_council(council: dict, target: Path) -> dict:
+    """A copy of a built council (`built_council`, or a copy of it) in `target`: its data folder with the Dagster
+    instance's history, and its council config folder, with the environment to run the CLI on the copy. A test
+    that writes (a verdict, a request, an audit entry, a password) writes to its own copy, never to a build
+    another test reads."""
+    target.mkdir(parents=True, exist_ok=True)
+    data = shutil.copytree(council["data"], target / "data", ignore=shutil.ignore_patterns("dagster_home"))
+    registry = shutil.copytree(council["registry"].parent, target / "council") / "sources"
+    return {"data": data, "registry": registry, "env": project_env(data, registry), "stdout": council["stdout"],
+            "warehouse": data / "warehouse.duckdb"}
+
+
+def _build_council(root: Path) -> None:
     data = root / "data"
     registry = start_council_folder(root / "council", with_sources=True) / "sources"
     env = project_env(data, registry)
@@ -123,5 +165,48 @@ def built_council(tmp_path_factory) -> dict:
     write_library_source(registry, data / "landing")
     run = cli(env, "run")
     assert run.returncode == 0, run.stdout + run.stderr
-    return {"data": data, "registry": registry, "env": env, "stdout": run.stdout,
-            "warehouse": data / "warehouse.duckdb"}
+    (root / "run.stdout").write_text(run.stdout)
+
+
+@pytest.fixture(scope="session")
+def built_council(tmp_path_factory) -> dict:
+    """A 400-resident synthetic council plus the library source, built end to end by `resident-index run`.
+
+    The council config folder is a copy of the bundled one with sources/library_members.yaml added: the new
+    system gets its asset, checks and staging with no code change. Built once per session (`shared_build`);
+    each worker gets its own copy, which the tests on that worker share in turn (they run one at a time): a
+    test that writes what another reads (a verdict, a request) takes a copy of this one (`copy_council`).
+    """
+    root = shared_build(tmp_path_factory, "council", _build_council)
+    built = {"data": root / "data", "registry": root / "council" / "sources", "stdout": (root / "run.stdout").read_text()}
+    return copy_council(built, tmp_path_factory.mktemp("council"))
+
+
+@contextlib.contextmanager
+def environment(env: dict[str, str]):
+    """os.environ replaced by `env` for the block (as a subprocess given `env` sees it), then put back exactly."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def cli_in_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """`resident-index <args>` run by its main() in this process with the environment `env`, its output and exit
+    code captured as `cli` gives them: for the many lookups a test makes, where a new interpreter adds nothing
+    but its start-up. An exception main() does not turn into an exit code fails the test with its traceback."""
+    import io
+
+    from resident_index.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with environment(env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse: a usage error (2), or --help (0)
+            code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(["resident-index", *args], code, out.getvalue(), err.getvalue())

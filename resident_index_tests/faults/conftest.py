@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from resident_index_tests.conftest import cli, project_env
+from resident_index_tests.conftest import cli, project_env, shared_build
 
 RESIDENTS, SEED = "350", "7"
 
@@ -29,5 +29,6 @@ def build(data: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def clean_build(tmp_path_factory) -> Path:
-    """The data folder of the reference council, built once, never interrupted and never written by a test."""
-    return build(tmp_path_factory.mktemp("clean_build"))
+    """The data folder of the reference council, built once (for every worker: `shared_build`), never
+    interrupted and never written by a test."""
+    return shared_build(tmp_path_factory, "clean_build", build)

@@ -1,16 +1,19 @@
 """Fixtures for the data protection tests: the session's built council, and a private copy of it for tests
-that record requests (a restriction would hide a resident from every other test's lookups)."""
+that record requests (a restriction would hide a resident from every other test's lookups).
+
+Their commands run through the CLI's main() in this process (`run`): exit codes, output and the audit entries
+are what a shell gets; the interactive review (test_audit.py) and the refusal of an unknown user
+(test_access.py) run as real `python -m resident_index.cli` processes."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from resident_index_tests.conftest import cli, project_env
+from resident_index_tests.conftest import cli_in_process, copy_council
 
 
 def rows(database: Path, sql: str, params=()) -> list[tuple]:
@@ -28,17 +31,11 @@ def audit_entries(data: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def council_copy(built_council, tmp_path_factory) -> dict:
-    """The built council's warehouse, read snapshot, landing files and config in a data folder of its own."""
-    root = tmp_path_factory.mktemp("protected")
-    data = root / "data"
-    data.mkdir()
-    for name in ("warehouse.duckdb", "warehouse.read.duckdb"):
-        shutil.copy2(built_council["data"] / name, data / name)
-    shutil.copytree(built_council["data"] / "landing", data / "landing")
-    council = shutil.copytree(built_council["registry"].parent, root / "council")
-    env = project_env(data, council / "sources")
-    return {"data": data, "env": env, "warehouse": data / "warehouse.duckdb", "council": council}
+    """The built council's data folder and config in a folder of its own (`council` is its config folder)."""
+    council = copy_council(built_council, tmp_path_factory.mktemp("protected"))
+    return council | {"council": council["registry"].parent}
 
 
 def run(council: dict, *args: str):
-    return cli(council["env"], *args, timeout=300)
+    """`resident-index <args>` on `council`, in this process (resident_index_tests/conftest.py `cli_in_process`)."""
+    return cli_in_process(council["env"], *args)

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from resident_index.council import CouncilConfigError, start_council_folder
+from resident_index_tests.conftest import cli
 from resident_index_tests.protection.conftest import audit_entries, rows, run
 
 REFUSED = 4
@@ -74,9 +75,9 @@ def test_an_export_has_only_the_columns_and_facts_of_the_purpose(built_council, 
 
 def test_an_unknown_user_and_a_purpose_not_held_are_refused_and_audited(built_council):
     before = len(audit_entries(built_council["data"]))
-    unknown = run(built_council, "find", "Smith", "--user", "nobody")
+    unknown = cli(built_council["env"], "find", "Smith", "--user", "nobody")  # a real process: its exit code
     assert unknown.returncode == REFUSED and "'nobody' is not in protection/access.yaml" in unknown.stderr
-    not_held = run(built_council, "find", "Smith", "--user", "a.okafor", "--purpose", "safeguarding")
+    not_held = cli(built_council["env"], "find", "Smith", "--user", "a.okafor", "--purpose", "safeguarding")
     assert not_held.returncode == REFUSED and "do not hold purpose safeguarding" in not_held.stderr
     new = audit_entries(built_council["data"])[before:]
     refusals = [e for e in new if e["outcome"] == "refused" and e["action"] == "find"]

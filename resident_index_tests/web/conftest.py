@@ -1,35 +1,42 @@
-"""The web app on the session's built council (resident_index_tests/conftest.py `built_council`), in this
-process: its data folder and council folder in the environment, every synthetic user given the demo
-password, one signed-in client per user."""
+"""The web app on a copy of the session's built council (resident_index_tests/conftest.py `built_council`), in
+this process: a module's own copy (its tests record verdicts, splits, merges and sign-ins there), every synthetic
+user given the demo password, its data folder and council folder in the environment for each test only, one
+signed-in client per user."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
 from resident_index.web import users
+from resident_index_tests.conftest import copy_council
+
+KEYS = ("RESIDENT_INDEX_DATA_DIR", "RESIDENT_INDEX_COUNCIL_DIR")
 
 
-@pytest.fixture(scope="session")
-def web_env(built_council):
-    keys = ("RESIDENT_INDEX_DATA_DIR", "RESIDENT_INDEX_COUNCIL_DIR")
-    before = {k: os.environ.get(k) for k in keys}
-    for k in keys:
-        os.environ[k] = built_council["env"][k]
-    from resident_index.protection.config import load_protection
+@pytest.fixture(scope="module")
+def web_council(built_council, tmp_path_factory) -> dict:
+    """This module's copy of the built council, with the demo password for every user of its access config."""
+    council = copy_council(built_council, tmp_path_factory.mktemp("web"))
+    with pytest.MonkeyPatch.context() as env:
+        for k in KEYS:
+            env.setenv(k, council["env"][k])
+        from resident_index.protection.config import load_protection
 
-    users.set_demo_passwords(list(load_protection().users))
-    yield built_council
-    for k, v in before.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+        users.set_demo_passwords(list(load_protection().users))
+    return council
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def web_env(web_council, monkeypatch) -> dict:
+    """`web_council`'s data and council folders in the environment, for this test (put back after it)."""
+    for k in KEYS:
+        monkeypatch.setenv(k, web_council["env"][k])
+    return web_council
+
+
+@pytest.fixture
 def sign_in(web_env):
     """sign_in(user) -> a TestClient signed in as `user` (a fresh session each call), with .csrf set."""
     from starlette.testclient import TestClient

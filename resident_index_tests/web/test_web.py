@@ -1,4 +1,4 @@
-"""The web app over HTTP (Starlette's TestClient) on the 400-resident built council: sign-in, find, the
+"""The web app over HTTP (Starlette's TestClient) on a copy of the 400-resident built council: sign-in, find, the
 resident page, review verdicts, split and merge, find-before-create ($match), emergency planning and the
 nightly GIS export; every page through the access layer and in the audit log."""
 
@@ -36,9 +36,9 @@ def last_entry(action: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def someone(web_env):
+def someone(web_council):
     """A living resident with an NHS number, a postcode and a current address with coordinates."""
-    con = snapshot(web_env)
+    con = snapshot(web_council)
     row = con.execute("""SELECT resident_id, forename, surname, dob, postcode, nhs_number, easting, northing
                          FROM golden_residents WHERE NOT deceased AND nhs_number IS NOT NULL AND dob IS NOT NULL
                            AND postcode IS NOT NULL AND easting IS NOT NULL ORDER BY resident_id LIMIT 1""").fetchone()

@@ -1,8 +1,9 @@
-"""The web app in headless Chromium on the built council: sign in, search, open a resident, record a review
-verdict, run a radius query, and a role without the purpose refused. Chromium and Playwright come from the
-UI test's setup (resident_index_tests/ui/test_browser.py `browser`: Debian's chromium, `make browser`), and
-it is skipped, saying why, where either is missing. The app runs as `python -m resident_index.web`, as
-`make web` starts it. Screenshots to docs/images/web-*.png (docs/web.md shows them)."""
+"""The web app in headless Chromium on a copy of the built council (web/conftest.py `web_council`): sign in,
+search, open a resident, record a review verdict, run a radius query, and a role without the purpose refused.
+Chromium and Playwright come from the UI test's setup (resident_index_tests/ui/test_browser.py `browser`:
+Debian's chromium, `make browser`), and it is skipped, saying why, where either is missing. The app runs as
+`python -m resident_index.web`, as `make web` starts it. Screenshots to docs/images/web-*.png (docs/web.md
+shows them)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from resident_index_tests.ui.test_browser import _free_port, _shot, browser  # n
 
 
 @pytest.fixture(scope="module")
-def web(built_council):
-    env = built_council["env"]
+def web(web_council):
+    env = web_council["env"]
     setup = subprocess.run([sys.executable, "-m", "resident_index.cli", "web-user", "--demo"], env=env, cwd=PROJECT,
                            capture_output=True, text=True, timeout=120)
     assert setup.returncode == 0, setup.stderr
@@ -56,10 +57,10 @@ def _signed_in(browser, base, user):  # noqa: F811 (the fixture's value)
     return context, page
 
 
-def test_caseworker_and_reviewer_in_the_browser(browser, web, built_council, tmp_path):  # noqa: F811
+def test_caseworker_and_reviewer_in_the_browser(browser, web, web_council, tmp_path):  # noqa: F811
     import duckdb
 
-    con = duckdb.connect(str(built_council["data"] / "warehouse.read.duckdb"), read_only=True)
+    con = duckdb.connect(str(web_council["data"] / "warehouse.read.duckdb"), read_only=True)
     forename, surname, dob, postcode = con.execute("""SELECT forename, surname, dob, postcode FROM golden_residents
                                        WHERE NOT deceased AND easting IS NOT NULL AND len(services) >= 3
                                          AND dob IS NOT NULL
