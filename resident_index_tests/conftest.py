@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Callable
@@ -28,6 +29,9 @@ from resident_index.council import start_council_folder
 from resident_index.sources.spec import SourceSpec, load_spec
 
 PROJECT = Path(__file__).resolve().parents[1]
+
+#: held while `environment` swaps os.environ, and by `project_env` to read it
+_ENVIRON = threading.RLock()
 
 #: A minimal library-membership system, written as a council would write a new source.
 LIBRARY_SPEC = {
@@ -103,7 +107,8 @@ def project_env(data_dir: Path, registry: Path | None = None) -> dict[str, str]:
     home.mkdir(parents=True, exist_ok=True)
     config = (PROJECT / "dagster.yaml").read_text().replace("base_dir: data/dagster", f"base_dir: {data_dir / 'dagster'}")
     (home / "dagster.yaml").write_text(config)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "RESIDENT_INDEX_"))}
+    with _ENVIRON:  # not mid-swap by `environment` (a shared build calls this in a background thread)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "RESIDENT_INDEX_"))}
     env |= {"RESIDENT_INDEX_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(home), "GX_ANALYTICS_ENABLED": "False"}
     if registry is not None:
         assert registry.name == "sources", f"{registry} is not the sources/ folder of a council config folder"
@@ -118,30 +123,53 @@ def cli(env: dict[str, str], *args: str, timeout: int = 900) -> subprocess.Compl
 
 def shared_build(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
     """The folder `build(folder)` fills, made once per test session and never written after: under pytest-xdist
-    the workers share it (in the session's temporary base), the first worker to ask builds it under a file lock
-    and the other waits for it, so a build is not made twice. A failed build is not retried by the other
-    worker: it fails with the first one's error."""
+    the workers share it (in the session's temporary base), made by whichever worker comes first (usually in
+    the background, from `pytest_collection_finish`) while the other waits for it. A failed build is not
+    retried: each test that needs it fails with the build's error."""
     if "PYTEST_XDIST_WORKER" not in os.environ:
         folder = tmp_path_factory.mktemp(name)
         build(folder)
         return folder
-    base = tmp_path_factory.getbasetemp().parent / "shared"  # the session's, shared by its workers
+    folder = _build_once(tmp_path_factory.getbasetemp().parent, name, build)
+    if folder is None:
+        failed = tmp_path_factory.getbasetemp().parent / "shared" / f"{name}.failed"
+        pytest.fail(f"the shared build {name!r} failed:\n{failed.read_text()}", pytrace=False)
+    return folder
+
+
+def _build_once(session_base: Path, name: str, build: Callable[[Path], None]) -> Path | None:
+    """`session_base`/shared/`name`, built by `build` under a file lock unless already built; None if a build of
+    it failed (its traceback in shared/`name`.failed)."""
+    base = session_base / "shared"
     base.mkdir(exist_ok=True)
     folder, done, failed = base / name, base / f"{name}.built", base / f"{name}.failed"
     with open(base / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # per open file: a second thread of this process waits as well
         if failed.exists():
-            pytest.fail(f"the shared build {name!r} failed on another worker:\n{failed.read_text()}", pytrace=False)
+            return None
         if not done.exists():
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
             try:
                 build(folder)
-            except BaseException:
+            except Exception:
                 failed.write_text(traceback.format_exc())
-                raise
+                return None
             done.touch()
     return folder
+
+
+def pytest_collection_finish(session) -> None:
+    """Under pytest-xdist, start each shared build a collected test needs at once, in the background (the build
+    is a `resident-index` subprocess): the worker runs other tests meanwhile instead of waiting for it later."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    session_base = Path(session.config.option.basetemp).resolve().parent  # every worker's basetemp is in it
+    for fixture, (name, build) in SHARED_BUILDS.items():
+        if fixture in needed:
+            threading.Thread(target=_build_once, args=(session_base, name, build), daemon=True,
+                             name=f"shared build {name}").start()
 
 
 def copy_council(council: dict, target: Path) -> dict:
@@ -168,6 +196,11 @@ def _build_council(root: Path) -> None:
     (root / "run.stdout").write_text(run.stdout)
 
 
+#: the session's shared builds, by the fixture that returns one: (its folder's name, what builds it); a conftest
+#: below adds its own (faults/conftest.py: clean_build)
+SHARED_BUILDS: dict[str, tuple[str, Callable[[Path], None]]] = {"built_council": ("council", _build_council)}
+
+
 @pytest.fixture(scope="session")
 def built_council(tmp_path_factory) -> dict:
     """A 400-resident synthetic council plus the library source, built end to end by `resident-index run`.
@@ -184,15 +217,17 @@ def built_council(tmp_path_factory) -> dict:
 
 @contextlib.contextmanager
 def environment(env: dict[str, str]):
-    """os.environ replaced by `env` for the block (as a subprocess given `env` sees it), then put back exactly."""
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        yield
-    finally:
+    """os.environ replaced by `env` for the block (as a subprocess given `env` sees it), then put back exactly;
+    `project_env` in another thread waits for the block to end."""
+    with _ENVIRON:
+        saved = dict(os.environ)
         os.environ.clear()
-        os.environ.update(saved)
+        os.environ.update(env)
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
 
 def cli_in_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from resident_index_tests.conftest import cli, project_env, shared_build
+from resident_index_tests.conftest import SHARED_BUILDS, cli, project_env, shared_build
 
 RESIDENTS, SEED = "350", "7"
 
@@ -25,6 +25,9 @@ def build(data: Path) -> Path:
     run = cli(synthesise(data), "run")
     assert run.returncode == 0, run.stdout + run.stderr
     return data
+
+
+SHARED_BUILDS["clean_build"] = ("clean_build", build)
 
 
 @pytest.fixture(scope="session")
