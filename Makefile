@@ -55,10 +55,10 @@ browser:
 	          "the browser test will be skipped"; fi
 
 # on both cores (pytest-xdist): a test file's tests run on one worker, in order, so each module's fixtures (an
-# Eastmere build, a council copy, a server) are made once; the session's builds are shared by the workers
-# (resident_index_tests/conftest.py shared_build)
+# Eastmere build, a council copy, a server) are made once; the session's builds are shared by the workers, and
+# the files that take minutes go first, in the order resident_index_tests/conftest.py gives (RUN_FIRST)
 test: setup postgres browser
-	.venv/bin/pytest -q -n 2 --dist loadfile
+	.venv/bin/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 # the chart server (loopback, port 3001: RESIDENT_INDEX_CHARTS_URL) lets the UI show each chart inline and open
 # its interactive page; it stops with the UI

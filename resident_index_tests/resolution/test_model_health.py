@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from resident_index.resolution import health
-from resident_index_tests.conftest import cli, project_env
+from resident_index_tests.conftest import cli, copy_council
 
 MODEL_CHECKS = {"m_values_trained", "prior_matches_blocked_pairs"}
 CROSSWALK_CHECKS = {"prior_matches_links", "linked_at_least_as_rules_would", "links_hold_against_last_run"}
@@ -35,14 +35,11 @@ def _check_results(home, asset: str) -> dict[str, tuple[bool, str]]:
 
 
 @pytest.fixture
-def council(tmp_path, monkeypatch):
+def council(built_council, tmp_path, monkeypatch):
+    """A copy of the session's built council (its instance's history too), to break its model."""
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    data = tmp_path / "data"
-    env = project_env(data)
-    assert cli(env, "synth", "--residents", "400", "--seed", "7").returncode == 0
-    run = cli(env, "run")
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
-    return data, env
+    copy = copy_council(built_council, tmp_path)
+    return copy["data"], copy["env"]
 
 
 def test_a_prior_100_times_too_low_fails_the_check_and_blocks_the_marts(council):
