@@ -30,9 +30,9 @@ OFFICERS_READ_WITHIN = dg.FreshnessPolicy.time_window(fail_window=timedelta(hour
 
 _FRAUD = {f"fraud_{name}": [f"marts/counter_fraud/{name}.sql", "marts/counter_fraud.yaml"]
           for name in LISTS}
-_ELECTORAL = {f"electoral_{name}": [f"marts/electoral_register/{sql}.sql",
-                                    "marts/electoral_register.yaml"]
-              for name, sql in [("register_validation", "validation"), ("validation_rates", "validation_rates"),
+_ELECTORAL = {f"electoral_{name}": [f"marts/electoral/{sql}.sql",
+                                    "marts/electoral.yaml"]
+              for name, sql in [("validation", "validation"), ("validation_rates", "validation_rates"),
                                 ("review_list", "review_list"), ("canvass_list", "canvass_list")]}
 _SERVICE = {table: [f"marts/service_demand/{table}.sql", "marts/service_demand.yaml"]
             for table in ("service_use", "service_overlap", "service_combinations", "multi_service_residents",

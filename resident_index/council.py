@@ -10,7 +10,7 @@ own with RESIDENT_INDEX_COUNCIL_DIR; nothing in the package is edited. Layout (d
     evidence.yaml                residence evidence shared by every mart
     address_matching.yaml        gazetteer matching thresholds
     build_checks.yaml            limits of the checks on what the index builds
-    marts/counter_fraud.yaml, marts/electoral_register.yaml, marts/service_demand.yaml
+    marts/counter_fraud.yaml, marts/electoral.yaml, marts/service_demand.yaml
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def check_council() -> tuple[list[str], list[str]]:
     from resident_index.golden import relationships, survivorship
     from resident_index.marts import evidence
     from resident_index.marts.counter_fraud import lists
-    from resident_index.marts.electoral_register import build as electoral
+    from resident_index.marts.electoral import build as electoral
     from resident_index.marts.service_demand import config as service_demand
     from resident_index.feedback import rules as feedback_rules
     from resident_index.sources.spec import RegistryError, load_registry
@@ -142,7 +142,7 @@ def check_council() -> tuple[list[str], list[str]]:
               "survivorship.yaml": lambda: survivorship.rules(sources),
               "relationships.yaml": lambda: relationships.load_rules(sources),
               "marts/counter_fraud.yaml": lambda: lists.load_rules(sources),
-              "marts/electoral_register.yaml": lambda: electoral.load_rules(),
+              "marts/electoral.yaml": lambda: electoral.load_rules(),
               "marts/service_demand.yaml": lambda: service_demand.load_settings(sources=sources),
               "quality_feedback.yaml": lambda: feedback_rules.load_rules(sources)}
     if (council_dir() / "protection").is_dir():  # data protection rules (docs/data-protection.md)
@@ -161,7 +161,7 @@ def check_council() -> tuple[list[str], list[str]]:
         if kind not in declared:
             warnings.append(f"marts/counter_fraud.yaml: no system evidences {kind}: the {name.replace('_', ' ')} "
                             "list will be empty")
-    warnings += [f"marts/electoral_register.yaml: {w}" for w in electoral.warnings(sources)]
+    warnings += [f"marts/electoral.yaml: {w}" for w in electoral.warnings(sources)]
     if "service_use" not in declared:
         warnings.append("marts/service_demand.yaml: no system evidences service_use: every service demand table "
                         "will be empty")

@@ -132,7 +132,7 @@ def test_every_mart_table_has_its_row_check_and_the_officer_lists_are_errors():
     blocking = {table for table in checks.mart_tables()
                 if graph.get(dg.AssetCheckKey(dg.AssetKey(table), "rows_against_last_build")).blocking}
     assert blocking == {"fraud_entitlements_after_death", "fraud_false_school_addresses", "fraud_multiple_identities",
-                        "fraud_single_person_discount", "fraud_sublets", "electoral_register_validation",
+                        "fraud_single_person_discount", "fraud_sublets", "electoral_validation",
                         "electoral_review_list", "electoral_canvass_list"}
     assert "service_use" in checks.mart_tables() and "fraud_evaluation" not in checks.mart_tables()
 

@@ -22,8 +22,8 @@ import duckdb
 
 from resident_index.golden.lookup import _literal
 
-FLAGS = ("adult_social_care", "blue_badge", "under_5", "over_75")
-FLAG_TITLES = {"adult_social_care": "receives adult social care", "blue_badge": "blue badge holder",
+FLAGS = ("adult_care", "blue_badge", "under_5", "over_75")
+FLAG_TITLES = {"adult_care": "receives adult social care", "blue_badge": "blue badge holder",
                "under_5": "under 5", "over_75": "over 75"}
 #: the most a radius query may ask for (metres): a borough-wide list is the GIS export, not a page
 MAX_RADIUS = 5000
@@ -53,7 +53,7 @@ def flag_systems(sources=None) -> dict[str, list[str]]:
             _flags_cache[key] = flag_systems(load_registry())
         return _flags_cache[key]
     return {
-        "adult_social_care": sorted(s.name for s in sources if s.evidence.adult_care is not None),
+        "adult_care": sorted(s.name for s in sources if s.evidence.adult_care is not None),
         "blue_badge": sorted(s.name for s in sources if s.evidence.entitlement is not None
                              and re.search(r"blue\s*badge", s.evidence.entitlement.what, re.IGNORECASE)),
     }
@@ -95,7 +95,7 @@ def residents_sql(systems: dict[str, list[str]], as_of: date, where: str = "TRUE
     residents are chosen first, then only their current events read for the flags)."""
     day = f"{_literal(as_of.isoformat())}::DATE"
     hidden = f"AND g.resident_id NOT IN ({', '.join(map(_literal, sorted(exclude)))})" if exclude else ""
-    asc, badge = systems.get("adult_social_care", []), systems.get("blue_badge", [])
+    asc, badge = systems.get("adult_care", []), systems.get("blue_badge", [])
     return f"""
         WITH near AS (
             SELECT g.resident_id, concat_ws(' ', g.forename, g.surname) AS name, g.dob,
@@ -108,11 +108,11 @@ def residents_sql(systems: dict[str, list[str]], as_of: date, where: str = "TRUE
             FROM golden_residents g
             WHERE NOT coalesce(g.deceased, false) AND g.easting IS NOT NULL {hidden} AND {where}),
         flags AS (
-            SELECT e.resident_id, bool_or({_in(asc)}) AS adult_social_care, bool_or({_in(badge)}) AS blue_badge
+            SELECT e.resident_id, bool_or({_in(asc)}) AS adult_care, bool_or({_in(badge)}) AS blue_badge
             FROM resident_events e
             WHERE e.is_current AND e.resident_id IN (SELECT resident_id FROM near) GROUP BY 1)
         SELECT n.resident_id, n.name, n.dob, n.age, n.uprn, n.address, n.postcode, n.easting, n.northing,
-               {"coalesce(f.adult_social_care, false)" if asc else "NULL::BOOLEAN"} AS adult_social_care,
+               {"coalesce(f.adult_care, false)" if asc else "NULL::BOOLEAN"} AS adult_care,
                {"coalesce(f.blue_badge, false)" if badge else "NULL::BOOLEAN"} AS blue_badge,
                n.under_5, n.over_75, n.distance_m
         FROM near n LEFT JOIN flags f USING (resident_id)"""

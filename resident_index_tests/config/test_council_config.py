@@ -75,7 +75,7 @@ def test_a_rule_that_names_a_system_says_where_the_choice_went(council):
     council("relationships.yaml", lambda d: d["from_groups"][0].update(source="childrens_services"))
     only_error("'source: childrens_services' names a system: a rule selects systems by what they evidence")
     council("relationships.yaml", lambda d: d["from_groups"][0].pop("source"))
-    council("marts/electoral_register.yaml", lambda d: d.update(confirming_systems=["council_tax"]))
+    council("marts/electoral.yaml", lambda d: d.update(confirming_systems=["council_tax"]))
     only_error("'confirming_systems' (every residence system that is not an electoral_entry system confirms)")
 
 

@@ -120,7 +120,7 @@ def test_its_marts_and_golden_record_are_not_empty(built):
     con = duckdb.connect(str(built["warehouse"]), read_only=True)
     try:
         count = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
-        for table in ("golden_residents", "households", "relationships", "electoral_register_validation",
+        for table in ("golden_residents", "households", "relationships", "electoral_validation",
                       "electoral_canvass_list", "service_use", "demand_by_ward_age", "fraud_sublets",
                       "fraud_entitlements_after_death", "fraud_multiple_identities"):
             assert count(f"SELECT count(*) FROM {table}") > 0, table

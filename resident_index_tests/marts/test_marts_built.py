@@ -15,7 +15,7 @@ from resident_index.marts.counter_fraud.lists import LISTS, load_rules, table_na
 
 ANALYTICAL = ["service_use", "service_overlap", "service_combinations", "multi_service_residents",
               "demand_by_ward_age", "service_trend_monthly", "multi_service_households",
-              "electoral_register_validation", "electoral_validation_rates"]
+              "electoral_validation", "electoral_validation_rates"]
 CASE_LISTS = [table_name(n) for n in LISTS] + ["electoral_review_list", "electoral_canvass_list"]
 #: words of a column name that would hold a personal detail (a date someone left an address is not one)
 PERSONAL = {"name", "names", "forename", "surname", "dob", "birth", "postcode", "email", "phone", "mobile", "nhs", "ni", "sex"}
@@ -44,7 +44,7 @@ def test_every_mart_table_is_built_and_exported_as_csv_and_parquet(built_council
             in_csv = sum(1 for _ in csv.reader(f)) - 1
         assert rows == parquet == in_csv, table
     assert warehouse.execute("SELECT count(*) FROM service_use").fetchone()[0] > 0
-    assert warehouse.execute("SELECT count(*) FROM electoral_register_validation").fetchone()[0] > 0
+    assert warehouse.execute("SELECT count(*) FROM electoral_validation").fetchone()[0] > 0
 
 
 def test_analytical_marts_hold_resident_ids_and_areas_not_personal_details(warehouse):

@@ -252,7 +252,7 @@ def test_emergency_planning_radius_flags_and_exports(sign_in, web_env, someone):
         if dob is not None:
             age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
             assert f["properties"]["under_5"] == (age < 5) and f["properties"]["over_75"] == (age >= 75)
-    assert any(f["properties"]["adult_social_care"] for f in c.get(
+    assert any(f["properties"]["adult_care"] for f in c.get(
         "/emergency.geojson", params={**params, "radius": "5000"}).json()["features"])
     csv_text = c.get("/emergency.csv", params=params).text
     assert csv_text.splitlines()[0].startswith("resident_id,name,dob,age") and len(csv_text.splitlines()) == len(features) + 1
@@ -279,7 +279,7 @@ def test_the_nightly_gis_export_lists_every_placed_living_resident(web_env):
     placed, = con.execute("SELECT count(*) FROM golden_residents WHERE NOT deceased AND easting IS NOT NULL").fetchone()
     con.close()
     assert len(geo["features"]) == placed > 0
-    assert geo["about"]["flag_systems"]["adult_social_care"] and geo["about"]["flag_systems"]["blue_badge"]
+    assert geo["about"]["flag_systems"]["adult_care"] and geo["about"]["flag_systems"]["blue_badge"]
     assert (folder / "residents_for_emergency_planning.csv").read_text().count("\n") == placed + 1
 
 

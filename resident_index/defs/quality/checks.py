@@ -15,7 +15,7 @@ Dagster instance: the latest is the build being checked.
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from resident_index.defs.marts import counter_fraud, electoral_register, evidence, service_demand
+from resident_index.defs.marts import counter_fraud, electoral, evidence, service_demand
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.quality.build_checks import (Judgement, every_record_once, id_churn, load_limits,
                                                  one_golden_row_per_resident, review_queue_growth,
@@ -104,7 +104,7 @@ def queue_growth(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResour
 
 def mart_tables() -> list[str]:
     """Every mart asset that is a table officers or analysts read (the evaluations against truth are not)."""
-    assets = dg.load_assets_from_modules([evidence, counter_fraud, electoral_register, service_demand])
+    assets = dg.load_assets_from_modules([evidence, counter_fraud, electoral, service_demand])
     return sorted(key.path[-1] for a in assets for key in a.keys
                   if a.group_names_by_key.get(key) == "marts" and not key.path[-1].endswith("_evaluation"))
 

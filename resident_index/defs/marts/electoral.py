@@ -1,7 +1,7 @@
 """Electoral register mart: is each elector confirmed at the registered address by other council data, the
 validation rate by polling district, the review list, the canvass list, and how right they are.
 
-Logic and settings: resident_index/marts/electoral_register/ (SQL per table, electoral_register.yaml).
+Logic and settings: resident_index/marts/electoral/ (SQL per table, electoral.yaml).
 """
 
 import dagster as dg
@@ -12,7 +12,7 @@ from resident_index.defs.evaluation import evaluate_against_truth, no_truth
 from resident_index.defs.marts.publish import GROUP, config_warnings, published
 from resident_index.defs.metadata import md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
-from resident_index.marts.electoral_register import build
+from resident_index.marts.electoral import build
 from resident_index.settings import exports_dir
 
 
@@ -26,20 +26,20 @@ def _by_status(con, table: str) -> dict:
     return dict(con.execute(f"SELECT status, count(*) FROM {table} GROUP BY 1 ORDER BY 1").fetchall())
 
 
-@_asset("electoral_register_validation", deps=["residence_evidence"])
-def electoral_register_validation(warehouse: DuckDBResource) -> dg.MaterializeResult:
+@_asset("electoral_validation", deps=["residence_evidence"])
+def electoral_validation(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """One row per elector in the register's latest extract: confirmed at the registered address by other
     council systems, moved, died or no evidence; the evidence, and how recent. Resident IDs, no names."""
     with warehouse.get_connection() as con:
         build.build_validation(con)
-        counts = _by_status(con, "electoral_register_validation")
-        return published(con, "electoral_register_validation",
+        counts = _by_status(con, "electoral_validation")
+        return published(con, "electoral_validation",
                          warnings=dg.MetadataValue.md(config_warnings(build.warnings())),
                          validation_rate=round(counts.get("confirmed", 0) / max(sum(counts.values()), 1), 4),
                          by_status=md_table(["status", "electors"], list(counts.items())))
 
 
-@_asset("electoral_validation_rates", deps=[electoral_register_validation])
+@_asset("electoral_validation_rates", deps=[electoral_validation])
 def electoral_validation_rates(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """The register's validation rate overall and per polling district, with the electors of each status."""
     import altair as alt  # only when the chart is drawn: keeps loading the definitions quick
@@ -63,7 +63,7 @@ def electoral_validation_rates(warehouse: DuckDBResource) -> dg.MaterializeResul
                          **chart_metadata("validation_rate_chart", paths))
 
 
-@_asset("electoral_review_list", deps=[electoral_register_validation])
+@_asset("electoral_review_list", deps=[electoral_validation])
 def electoral_review_list(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Electors to review: no evidence at the registered address, moved, or died; the entry as registered,
     the reason in plain words and the evidence."""
@@ -76,7 +76,7 @@ def electoral_review_list(warehouse: DuckDBResource) -> dg.MaterializeResult:
                          by_status=md_table(["status", "electors"], list(counts.items())))
 
 
-@_asset("electoral_canvass_list", deps=[electoral_register_validation])
+@_asset("electoral_canvass_list", deps=[electoral_validation])
 def electoral_canvass_list(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Adults and attainers council data places at an address where they are not registered: whom to invite
     to register (or whose entry elsewhere to move)."""
@@ -95,7 +95,7 @@ def electoral_evaluation(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """How right the mart is against the synthetic truth: validation rate, precision of confirmed, the
     review list's precision and recall for electors who moved or died, the canvass list's precision and
     recall of adults and attainers truly unregistered where they live."""
-    from resident_index.marts.electoral_register.evaluate import evaluate_electoral
+    from resident_index.marts.electoral.evaluate import evaluate_electoral
 
     result = evaluate_against_truth(warehouse, "electoral_evaluation", "electoral_truth.csv", evaluate_electoral)
     if result is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from resident_index.golden.evaluate import load_resident_persons
-from resident_index.marts.electoral_register.build import load_rules
+from resident_index.marts.electoral.build import load_rules
 
 
 def evaluate_electoral(con: duckdb.DuckDBPyConnection, truth_dir: Path, rules: dict | None = None) -> dict:
@@ -48,14 +48,14 @@ def _validation(con: duckdb.DuckDBPyConnection) -> dict:
                avg((t.reason = 'died')::INT) FILTER (v.status = 'died'),
                avg((t.reason = 'current')::INT) FILTER (v.status = 'no_evidence'),
                count(*) FILTER (t.source_record_id IS NULL)
-        FROM electoral_register_validation v
+        FROM electoral_validation v
         LEFT JOIN _elector_truth t ON t.source_record_id = v.elector_number""").fetchone()
     keys = ["electors", "validation_rate", "truly_living_there", "confirmed_precision", "confirmed_recall",
             "review_precision", "review_recall", "moved_precision", "died_precision",
             "no_evidence_truly_living_there", "electors_missing_from_truth"]
     confusion = con.execute("""
         SELECT coalesce(t.reason, 'unknown') AS truth, v.status, count(*) AS electors
-        FROM electoral_register_validation v LEFT JOIN _elector_truth t ON t.source_record_id = v.elector_number
+        FROM electoral_validation v LEFT JOIN _elector_truth t ON t.source_record_id = v.elector_number
         GROUP BY ALL ORDER BY ALL""").fetchall()
     return {**dict(zip(keys, row)),
             "status_by_truth": [{"truth": t, "status": s, "electors": n} for t, s, n in confusion]}

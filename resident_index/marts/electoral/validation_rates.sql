@@ -10,6 +10,6 @@ SELECT CASE WHEN grouping(polling_district) = 1 THEN 'ALL' ELSE coalesce(polling
        count(*) FILTER (status = 'no_evidence') AS no_evidence,
        round(count(*) FILTER (status = 'confirmed') / count(*), 4) AS validation_rate,
        round(count(*) FILTER (status <> 'confirmed') / count(*), 4) AS review_rate
-FROM electoral_register_validation
+FROM electoral_validation
 GROUP BY GROUPING SETS ((), (polling_district))
 ORDER BY grouping(polling_district) DESC, polling_district;

@@ -1,4 +1,4 @@
-"""Builds the electoral register tables: loads electoral_register.yaml and the register's and confirming
+"""Builds the electoral register tables: loads electoral.yaml and the register's and confirming
 systems (by what their YAMLs evidence) into temp tables and runs the SQL.
 
 Each table is built on its own connection (one Dagster asset each), so a build first loads the rules and,
@@ -22,7 +22,7 @@ HERE = Path(__file__).parent
 
 
 class ElectoralRules(BaseModel):
-    """marts/electoral_register.yaml. The register is every electoral_entry system; the systems that may
+    """marts/electoral.yaml. The register is every electoral_entry system; the systems that may
     confirm residence are every other residence system (the source YAMLs' `evidence:`)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -44,9 +44,9 @@ class ElectoralRules(BaseModel):
 
 
 def load_rules(path: Path | None = None) -> dict:
-    """electoral_register.yaml, validated (ElectoralRules), as a dict."""
+    """electoral.yaml, validated (ElectoralRules), as a dict."""
     if path is None:
-        return load_rule_file("marts/electoral_register.yaml", ElectoralRules).model_dump()
+        return load_rule_file("marts/electoral.yaml", ElectoralRules).model_dump()
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     try:
         return ElectoralRules.model_validate(raw).model_dump()
@@ -103,7 +103,7 @@ def _run(con: duckdb.DuckDBPyConnection, sql_file: str, rules: dict | None, scor
 
 
 def build_validation(con: duckdb.DuckDBPyConnection, rules: dict | None = None) -> None:
-    """electoral_register_validation: one row per elector, with status, evidence and its age."""
+    """electoral_validation: one row per elector, with status, evidence and its age."""
     rules = rules or load_rules()
     con.execute("""CREATE OR REPLACE TEMP TABLE _register_entries (elector_number VARCHAR, polling_district VARCHAR,
                    resident_id VARCHAR, registered_uprn VARCHAR, attainment_date DATE)""")

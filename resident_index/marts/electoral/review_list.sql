@@ -12,7 +12,7 @@ systems AS (  -- the systems behind each elector's evidence, by their titles (ev
            string_agg(DISTINCT lower(coalesce(t.title, e.source_system)), ', '
                       ORDER BY lower(coalesce(t.title, e.source_system)))
                FILTER (e.uprn = v.registered_uprn) AS here_systems
-    FROM electoral_register_validation v, unnest(v.evidence) AS u(e)
+    FROM electoral_validation v, unnest(v.evidence) AS u(e)
     LEFT JOIN _source_titles t ON t.source_system = e.source_system
     GROUP BY v.elector_number)
 SELECT v.elector_number, v.polling_district, p.title, p.forename, p.middle_names, p.surname,
@@ -34,7 +34,7 @@ SELECT v.elector_number, v.polling_district, p.title, p.forename, p.middle_names
        END AS reason,
        v.moved_to_uprn, l.address_text AS moved_to_address, v.evidence, v.latest_evidence_date, v.evidence_age_days,
        v.resident_id
-FROM electoral_register_validation v CROSS JOIN s
+FROM electoral_validation v CROSS JOIN s
 JOIN person_records p ON list_contains(s.register_systems, p.source_system) AND p.source_record_id = v.elector_number
 LEFT JOIN systems y USING (elector_number)
 LEFT JOIN _source_titles d ON v.status = 'died' AND d.source_system = v.evidence[1].source_system

@@ -10,7 +10,7 @@ best AS (
 registered AS (
     SELECT resident_id, list(elector_number ORDER BY elector_number) AS elector_numbers,
            list(registered_uprn ORDER BY registered_uprn) AS uprns
-    FROM electoral_register_validation GROUP BY resident_id)
+    FROM electoral_validation GROUP BY resident_id)
 SELECT m.resident_id, g.title, g.forename, g.middle_names, g.surname, l.address_text AS address, l.postcode,
        b.uprn, l.polling_district,
        coalesce(list_contains(s.attainer_ages, m.age), false) AS attainer,

@@ -2,7 +2,7 @@
 -- registered address now? died (the golden record marks them deceased), confirmed (live evidence here
 -- reaches min_score), moved (strong live evidence at another address newer than anything placing them
 -- here, or a leaving system's record here closed), else no_evidence. Resident IDs and areas, no names.
-CREATE OR REPLACE TABLE electoral_register_validation AS
+CREATE OR REPLACE TABLE electoral_validation AS
 WITH s AS (SELECT * FROM _electoral_settings),
 electors AS (SELECT * FROM _register_entries),
 here AS (  -- everything the confirming systems ever said about the resident at the registered address

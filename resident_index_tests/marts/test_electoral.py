@@ -9,8 +9,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from resident_index.marts.electoral_register import build
-from resident_index.marts.electoral_register.evaluate import evaluate_electoral
+from resident_index.marts.electoral import build
+from resident_index.marts.electoral.evaluate import evaluate_electoral
 
 AS_OF = date(2026, 11, 1)
 #: resident, registered uprn (None: not registered), age, deceased
@@ -74,7 +74,7 @@ RULES = {**build.load_rules(), "min_score": 0.7}
 def validated(con) -> dict:
     build.build_validation(con, RULES)
     return {e: (s, moved_to) for e, s, moved_to in con.execute(
-        "SELECT elector_number, status, moved_to_uprn FROM electoral_register_validation").fetchall()}
+        "SELECT elector_number, status, moved_to_uprn FROM electoral_validation").fetchall()}
 
 
 def test_confirmed_only_by_systems_other_than_the_register(con):
@@ -82,7 +82,7 @@ def test_confirmed_only_by_systems_other_than_the_register(con):
     assert status["AS1-1"] == ("confirmed", None)
     assert status["AS1-2"] == ("no_evidence", None)  # the register's own entry is no evidence for itself
     [(evidence,)] = con.execute("""SELECT list_transform(evidence, e -> e.record_id)
-                                   FROM electoral_register_validation WHERE elector_number = 'AS1-1'""").fetchall()
+                                   FROM electoral_validation WHERE elector_number = 'AS1-1'""").fetchall()
     assert evidence == ["CT1"]
 
 
@@ -95,7 +95,7 @@ def test_moved_needs_strong_live_evidence_elsewhere_newer_than_at_the_registered
 def test_a_closed_account_at_the_registered_address_is_a_move_whatever_a_ghost_registration_says(con):
     assert validated(con)["BP1-2"] == ("moved", None)
     [(left_on, age)] = con.execute("""SELECT left_registered_address_on, evidence_age_days
-                                      FROM electoral_register_validation WHERE elector_number = 'BP1-2'""").fetchall()
+                                      FROM electoral_validation WHERE elector_number = 'BP1-2'""").fetchall()
     assert left_on == date(2026, 6, 1) and age == (AS_OF - date(2026, 6, 1)).days
 
 
@@ -105,7 +105,7 @@ def test_deaths_come_from_the_golden_record_before_any_evidence_of_living_there(
 
 def test_min_score_decides_what_confirms(con):
     build.build_validation(con, {**RULES, "min_score": 0.6})
-    [(status,)] = con.execute("""SELECT status FROM electoral_register_validation
+    [(status,)] = con.execute("""SELECT status FROM electoral_validation
                                  WHERE elector_number = 'BP1-1'""").fetchall()
     assert status == "confirmed"  # a GP registration alone is enough at 0.6
 
