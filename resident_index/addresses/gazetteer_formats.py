@@ -43,7 +43,8 @@ OPTIONAL_FEATURES = {
     "ward": "residents, households and demand_by_ward_age show ward 'Unknown'; false_school_addresses reasons "
             "name no ward",
     "polling_district": "electoral_canvass_list carries no polling district",
-    "parent_uprn": "flats are not linked to their building (no table uses it yet)",
+    "parent_uprn": "flats are not linked to their building: false_school_addresses takes a form giving the "
+                   "building (or another flat in it) for a family recorded in one of its flats as an address elsewhere",
     "easting": "no British National Grid coordinates (no table uses them yet)",
     "northing": "no British National Grid coordinates (no table uses them yet)",
     "latitude": "no latitude/longitude (no table uses them yet)",

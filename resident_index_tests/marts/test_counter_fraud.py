@@ -55,7 +55,8 @@ class Council:
                        address VARCHAR)""")
         con.execute("""CREATE TABLE relationships (resident_id VARCHAR, related_resident_id VARCHAR, type VARCHAR,
                        evidence VARCHAR, since DATE)""")
-        con.execute("""CREATE TABLE llpg AS SELECT 'U' || i AS uprn, i || ' HIGH STREET' AS address_text,
+        con.execute("""CREATE TABLE llpg AS SELECT 'U' || i AS uprn, NULL::VARCHAR AS parent_uprn,
+                       i || ' HIGH STREET' AS address_text,
                        'NB1 1AA' AS postcode, CASE WHEN i % 2 = 0 THEN 'East' ELSE 'West' END AS ward
                        FROM range(1, 10) t(i)""")
 
@@ -401,6 +402,20 @@ def test_school_a_family_with_any_other_record_at_the_application_address_is_no_
 
 def test_school_a_family_that_moved_after_applying_is_no_case(council):
     school_family(council, elsewhere_since=date(2026, 3, 1))
+    assert council.cases("false_school_addresses", min_score=0) == {}
+
+
+@pytest.mark.parametrize("building", [
+    pytest.param({"U2": "U1"}, id="the form gives the building of their flat"),
+    pytest.param({"U1": "U3", "U2": "U3"}, id="the form gives another flat of their building"),
+    pytest.param({"U1": "U2"}, id="they are recorded at the building of the flat the form gives"),
+])
+def test_school_a_building_and_its_flats_are_one_address(council, building):
+    """A form giving "13W The Broadway" matches the building (or another flat in it) while the family's
+    other records are in its Apartment 23: that is no false address (the gazetteer's parent_uprn)."""
+    school_family(council)
+    assert "SCH-APP1" in council.cases("false_school_addresses")
+    council.con.executemany("UPDATE llpg SET parent_uprn = ? WHERE uprn = ?", [(p, u) for u, p in building.items()])
     assert council.cases("false_school_addresses", min_score=0) == {}
 
 
