@@ -12,6 +12,7 @@ import math
 
 import duckdb
 
+from resident_index.resolution.engine import scoring_linker
 from resident_index.resolution.linker import linker
 
 TF_COLUMNS = {"forename": "forename", "surname": "surname", "address": "uprn"}  # comparison -> tf column
@@ -41,11 +42,12 @@ def probability_to_weight(p: float) -> float:
 
 
 def predict_all(mem: duckdb.DuckDBPyConnection, settings: dict, review_threshold: float) -> None:
-    """Table `pairs` in `mem`: every blocked pair at or above the review threshold."""
-    model = linker(mem, settings)
-    predictions = model.inference.predict(threshold_match_probability=review_threshold)
-    mem.execute(f"CREATE OR REPLACE TABLE pairs AS {_pairs_sql(predictions.physical_name, settings)}")
-    predictions.drop_table_from_database_and_remove_from_cache()
+    """Table `pairs` in `mem`: every blocked pair at or above the review threshold, scored on the chosen
+    engine (engine.py: DuckDB, or Spark by setting)."""
+    with scoring_linker(mem, settings) as (model, in_duckdb):
+        predictions = model.inference.predict(threshold_match_probability=review_threshold)
+        mem.execute(f"CREATE OR REPLACE TABLE pairs AS {_pairs_sql(in_duckdb(predictions), settings)}")
+        predictions.drop_table_from_database_and_remove_from_cache()
 
 
 def predict_changed(mem: duckdb.DuckDBPyConnection, settings: dict, review_threshold: float,
