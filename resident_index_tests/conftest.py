@@ -116,7 +116,12 @@ def project_env(data_dir: Path, registry: Path | None = None) -> dict[str, str]:
     return env
 
 
-def cli(env: dict[str, str], *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+#: how long a `resident-index` subprocess may take before the test fails: a 400-resident build takes about a minute on
+#: a quiet 2-core machine and took over 15 on this one shared with other builds (load average 24)
+CLI_TIMEOUT = 1800
+
+
+def cli(env: dict[str, str], *args: str, timeout: int = CLI_TIMEOUT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "resident_index.cli", *args], env=env, cwd=PROJECT,
                           capture_output=True, text=True, timeout=timeout)
 

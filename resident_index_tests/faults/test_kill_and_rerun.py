@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from resident_index_tests.conftest import PROJECT, cli
+from resident_index_tests.conftest import CLI_TIMEOUT, PROJECT, cli
 from resident_index_tests.faults.compare import (
     describe_differences, describe_file_differences, differing, outputs_digest, warehouse_digest)
 from resident_index_tests.faults.conftest import synthesise
@@ -39,7 +39,7 @@ def _kill_during(env: dict[str, str], folder: Path, step: str, after: float) -> 
         run = subprocess.Popen([sys.executable, "-m", "resident_index.cli", "run"], env=env, cwd=PROJECT,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     with _instance(env) as instance:
-        deadline = time.monotonic() + 600
+        deadline = time.monotonic() + CLI_TIMEOUT
         while run.poll() is None and not _step_started(instance, step):
             assert time.monotonic() < deadline, f"step {step} never started"
             time.sleep(0.1)
@@ -62,7 +62,7 @@ def test_a_run_killed_during_a_step_is_recovered_and_the_rerun_equals_an_uninter
     with _instance(env) as instance:
         assert any(not r.dagster_run.is_finished for r in instance.get_run_records()), "the kill left no run open"
 
-    rerun = cli(env, "run", timeout=600)  # before the fix: waits for ever on the dead run's warehouse slot
+    rerun = cli(env, "run")  # before the fix: waits for ever on the dead run's warehouse slot (cli's timeout)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "was left unfinished" in rerun.stdout and "its warehouse slot is freed" in rerun.stdout
     with _instance(env) as instance:
