@@ -27,11 +27,13 @@ def _sql(con: duckdb.DuckDBPyConnection, name: str) -> None:
 def prepare(con: duckdb.DuckDBPyConnection, sources: list[SourceSpec] | None = None,
             rules: FeedbackRules | None = None) -> tuple[list[SourceSpec], FeedbackRules]:
     """The rule tables and the records judged, with their golden values (temp tables: records.sql)."""
+    from resident_index.marts import evidence
     from resident_index.resolution.resolve import NAMES_COMPATIBLE
 
     sources = load_registry() if sources is None else sources
     rules = load_rules(sources) if rules is None else rules
     load_rule_tables(con, rules, sources)
+    evidence.load_rule_tables(con, sources=sources)  # _start_unknown, _move_out_systems: as the marts read them
     con.execute(NAMES_COMPATIBLE)
     _sql(con, "records.sql")
     return sources, rules

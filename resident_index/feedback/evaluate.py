@@ -8,8 +8,9 @@
   and the record does not already hold it;
 - stale addresses: live records placing a living resident at a UPRN other than the one they live at now,
   and deceased-still-active: live records of people who have died: the share the lists raise (recall),
-  over all of them and over those the index could see (the death recorded by some system; an address the
-  index holds a record at).
+  over all of them and over those the council's data can reveal (`_visible`, "revealable": the death recorded
+  by some system; a live record showing the person at the address they live at now). A death no system
+  records, or a move no system shows, is planted in the truth but no index could raise it.
 """
 
 from __future__ import annotations
