@@ -125,6 +125,49 @@ def test_a_landed_response_changes_the_next_runs_worklist(council_copy):
     assert fixed_later not in rows
 
 
+def test_a_record_at_an_address_the_resident_left_is_asked_to_move_them_where_the_evidence_shows(council_copy):
+    """A liability (a system whose record ends when the person leaves) ended at the golden record's address:
+    the resident's other records there are raised, with that reason, towards their live address elsewhere,
+    though the golden record (built before) still holds the address they left."""
+    copy = council_copy
+    move_out = [s.name for s in load_registry() if s.evidence.residence and s.evidence.residence.ends_on_move_out]
+    con = duckdb.connect(str(copy["warehouse"]))
+    day = con.execute("SELECT max(last_seen) FROM person_records").fetchone()[0]
+    live = """SELECT c.resident_id, p.* FROM resident_crosswalk c JOIN person_records p USING (source_system, source_record_id)
+              WHERE p.is_current AND p.end_date IS NULL AND p.uprn IS NOT NULL"""
+    resident, uprn, stays = con.execute(f"""
+        WITH live AS ({live})
+        SELECT g.resident_id, g.uprn, arg_min(o.source_system || '|' || o.source_record_id, o.source_record_id)
+        FROM golden_residents g JOIN live m ON m.resident_id = g.resident_id AND m.uprn = g.uprn
+        JOIN live o ON o.resident_id = g.resident_id AND o.uprn = g.uprn AND NOT list_contains($move_out, o.source_system)
+         AND coalesce(o.start_date, o.first_seen) < $left
+        JOIN live y ON y.resident_id = g.resident_id AND y.uprn <> g.uprn
+        WHERE NOT g.deceased AND list_contains($move_out, m.source_system)
+        GROUP BY ALL ORDER BY 1 LIMIT 1""", {"move_out": move_out, "left": day}).fetchone()
+    elsewhere = {r[0] for r in con.execute(f"WITH live AS ({live}) SELECT uprn FROM live WHERE resident_id = ? AND uprn <> ?",
+                                           [resident, uprn]).fetchall()}
+    # the resident left: every liability or tenancy of theirs at the address ended the day before the extract
+    left_on = day - __import__("datetime").timedelta(days=1)
+    con.execute("""UPDATE person_records SET end_date = ? WHERE list_contains(?, source_system)
+                   AND uprn = ? AND (source_system, source_record_id) IN
+                       (SELECT (source_system, source_record_id) FROM resident_crosswalk WHERE resident_id = ?)""",
+                [left_on, move_out, uprn, resident])
+    con.close()
+    _materialize(copy, fb.feedback_discrepancies)
+    con = duckdb.connect(str(copy["warehouse"]), read_only=True)
+    system, record = stays.split("|", 1)
+    raised = con.execute("""SELECT golden_value, reason, record_support, golden_support FROM feedback_discrepancies
+                            WHERE source_system = ? AND source_record_id = ? AND field = 'address'""",
+                         [system, record]).fetchone()
+    assert con.execute("SELECT uprn FROM golden_residents WHERE resident_id = ?", [resident]).fetchone()[0] == uprn
+    con.close()
+    assert raised is not None, (system, record)
+    suggested, reason, record_support, golden_support = raised
+    assert suggested in elsewhere and suggested != uprn
+    assert reason.startswith("the resident left this address: ") and reason.endswith(f"shows them leaving on {left_on}")
+    assert record_support == 0 and golden_support > 0  # the address left no longer supports itself
+
+
 def test_a_bad_response_fails_its_check_naming_file_row_and_column(council_copy):
     copy = council_copy
     con = duckdb.connect(str(copy["warehouse"]), read_only=True)
