@@ -184,8 +184,9 @@ def pytest_collection_finish(session) -> None:
 #: the shared builds are made in the background.
 RUN_FIRST = ("resolution/test_febrl.py", "scale/test_postgres.py", "resolution/test_prior.py",
              "councils/test_eastmere.py", "faults/test_kill_and_rerun.py", "resolution/test_resident_ids.py",
-             "resolution/test_model_health.py", "faults/test_rejected_extracts.py", "faults/test_determinism.py",
-             "test_incremental.py", "ui/test_browser.py", "test_webserver.py", "web/test_web_browser.py")
+             "resolution/test_model_health.py", "scale/test_spark.py", "faults/test_rejected_extracts.py",
+             "faults/test_determinism.py", "test_incremental.py", "ui/test_browser.py", "test_webserver.py",
+             "web/test_web_browser.py")
 
 
 def pytest_collection_modifyitems(items) -> None:
