@@ -114,13 +114,19 @@ def rescore_on(engine: str, warehouse: Path, model_path: Path, stages: list[Stag
 
 
 def run(residents: int, seed: int, work: Path, engines: list[str], min_available_gb: float,
-        with_baseline: bool, stop_at: float | None = None) -> str:
+        with_baseline: bool, stop_at: float | None = None, resume: bool = False) -> str:
     data = work / "data"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
     progress = work / "progress.json"
-    os.environ.update({"RESIDENT_INDEX_DATA_DIR": str(data), "DAGSTER_HOME": str(_instance_home(work)),
+    if resume:  # a stopped run: its finished stages are kept and not run again
+        home = work / "dagster_home"
+        stages = [Stage(**s) for s in json.loads(progress.read_text())]
+    else:
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+        home = _instance_home(work)
+        stages = []
+    os.environ.update({"RESIDENT_INDEX_DATA_DIR": str(data), "DAGSTER_HOME": str(home),
                        "GX_ANALYTICS_ENABLED": "False"})
     import dagster as dg
 
@@ -132,7 +138,7 @@ def run(residents: int, seed: int, work: Path, engines: list[str], min_available
     from resident_index.sources.spec import load_registry
     from resident_index.synthetic import generate_council
 
-    stages: list[Stage] = []
+    done = {s.name for s in stages}
     stopped: dict = {"event": threading.Event()}
     memory_guard(min_available_gb, stop_at, stopped)
     failure: str | None = None
@@ -150,6 +156,9 @@ def run(residents: int, seed: int, work: Path, engines: list[str], min_available
         for key in INDEX_ASSETS:
             job = train if key == "resolution_model" else build
             yield key, lambda job=job, key=key: _run(job, instance=instance, asset_selection=[dg.AssetKey(key)])
+        rest = sorted(k for k in build.asset_layer.executable_asset_keys if k.to_user_string() not in INDEX_ASSETS)
+        yield (f"the rest of build_index ({', '.join(k.to_user_string() for k in rest)})",
+               lambda: _run(build, instance=instance, asset_selection=rest))
         marts = defs.resolve_job_def("build_marts")
         yield (f"marts (build_marts: {len(marts.asset_layer.executable_asset_keys)} assets, with exports)",
                lambda: _run(marts, instance=instance))
@@ -166,8 +175,9 @@ def run(residents: int, seed: int, work: Path, engines: list[str], min_available
     threading.Thread(target=exit_when_out_of_memory, daemon=True).start()
     try:
         for name, step in steps():
-            with stage(name, stages, progress):
-                step()
+            if name not in done:
+                with stage(name, stages, progress):
+                    step()
     except Exception as exc:  # a stage that does not fit is the finding
         failure = f"failed in the stage after '{stages[-1].name if stages else 'start'}': " \
                   f"{type(exc).__name__}: {str(exc)[:400]}"
@@ -238,6 +248,8 @@ def main() -> None:
                         help="stop when the machine's available memory falls below this")
     parser.add_argument("--no-baseline", action="store_true", help="leave out plain Splink")
     parser.add_argument("--stop-at", help="UTC time (HH:MM) to stop at, writing what was measured so far")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on with the stopped run in --work: the stages in its progress.json are not run again")
     args = parser.parse_args()
     stop_at = None
     if args.stop_at:
@@ -247,7 +259,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix=f"bench_scale{args.residents}_"))
     try:
         run(args.residents, args.seed, work, [e.strip() for e in args.engines.split(",") if e.strip()],
-            args.min_available_gb, not args.no_baseline, stop_at)
+            args.min_available_gb, not args.no_baseline, stop_at, args.resume)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -124,6 +124,7 @@ def spark_session():
 
     master = spark_master()
     builder = (SparkSession.builder.master(master).appName("resident-index")
+               .config("spark.local.dir", str(spark_base()))  # its shuffle and spill files: personal data
                .config("spark.jars", similarity_jar_location())
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.legacy.sizeOfNull", "false")  # size(NULL) is NULL, as DuckDB's length
@@ -158,15 +159,19 @@ def stop_spark() -> None:
         SparkContext._gateway = SparkContext._jvm = None
 
 
-@contextmanager
-def spark_folder():
-    """A private folder for one scoring's Parquet files and Splink's checkpoints, removed afterwards."""
+def spark_base() -> Path:
+    """The private folder Spark's files go to: RESIDENT_INDEX_SPARK_DIR, or spark/ in the data folder."""
     from resident_index.files import private_dir
     from resident_index.settings import data_dir
 
-    base = Path(os.environ.get(SPARK_DIR_VARIABLE) or data_dir() / "spark")
-    private_dir(base)
-    folder = Path(tempfile.mkdtemp(prefix="scoring-", dir=base))
+    return private_dir(Path(os.environ.get(SPARK_DIR_VARIABLE) or data_dir() / "spark"))
+
+
+@contextmanager
+def spark_folder():
+    """A private folder for one scoring's Parquet files and Splink's checkpoints, removed afterwards."""
+
+    folder = Path(tempfile.mkdtemp(prefix="scoring-", dir=spark_base()))
     try:
         yield folder
     finally:
@@ -207,11 +212,15 @@ def scoring_linker(mem: duckdb.DuckDBPyConnection, settings: dict, table: str = 
         from pyspark.sql.types import ArrayType
 
         arrays = frozenset(f.name for f in records.schema.fields if isinstance(f.dataType, ArrayType))
-        # on one machine Splink's intermediate tables stay in Spark's memory (spilling to the folder); on a
-        # cluster they are written as Parquet to the checkpoint folder, Splink's default
+        # on one machine Splink's intermediate tables stay in Spark's memory (spilling to spark.local.dir, the
+        # private folder); on a cluster they are written as Parquet to the checkpoint folder, Splink's default
         lineage = "persist" if spark_master().startswith("local") else "parquet"
         api = SparkAPI(spark_session=spark, break_lineage_method=lineage)
-        yield (Linker(records, spark_settings(settings, arrays), db_api=api, set_up_basic_logging=False), in_duckdb)
-        for view in spark.catalog.listTables():  # Splink's tables of this scoring (temporary views)
-            if view.isTemporary:
-                spark.catalog.dropTempView(view.name)
+        try:
+            yield (Linker(records, spark_settings(settings, arrays), db_api=api, set_up_basic_logging=False),
+                   in_duckdb)
+        finally:  # nothing of this scoring stays in the session: Splink's views and what they persisted
+            for view in spark.catalog.listTables():
+                if view.isTemporary:
+                    spark.catalog.dropTempView(view.name)
+            spark.catalog.clearCache()
