@@ -12,7 +12,7 @@ WITH compared AS (
            coalesce(sg.support, 0) AS golden_support, coalesce(sv.support, 0) AS record_support
     FROM _fb_records r
     JOIN _fb_values v USING (source_system, source_record_id)
-    LEFT JOIN _fb_left l ON NOT v.counts AND l.resident_id = r.resident_id AND l.uprn = v.value
+    LEFT JOIN _fb_left l ON l.resident_id = r.resident_id AND l.uprn = CASE WHEN NOT v.counts THEN v.value END
     JOIN _fb_golden g ON g.resident_id = r.resident_id AND g.field = v.field
     LEFT JOIN _fb_support sg ON sg.resident_id = r.resident_id AND sg.field = v.field AND sg.value = g.value
     LEFT JOIN _fb_support sv ON sv.resident_id = r.resident_id AND sv.field = v.field AND sv.value = v.value

@@ -69,7 +69,7 @@ FROM (SELECT resident_id, source_system, source_record_id, live, since, since_kn
         {'field': 'mobile', 'value': CASE WHEN live THEN mobile END},
         {'field': 'email', 'value': CASE WHEN live THEN email END}]) AS v
       FROM _fb_records)) r
-LEFT JOIN _fb_left l ON r.field = 'address' AND l.resident_id = r.resident_id AND l.uprn = r.value
+LEFT JOIN _fb_left l ON l.resident_id = r.resident_id AND l.uprn = CASE WHEN r.field = 'address' THEN r.value END
 WHERE r.value IS NOT NULL AND r.value <> '';
 
 CREATE OR REPLACE TEMP TABLE _fb_support AS
