@@ -20,6 +20,16 @@ SIMILAR_ADDRESS = ("(jaro_winkler_similarity(address_l, address_r) >= 0.9 OR len
                    "address_tokens_r)) >= 0.75 * least(len(address_tokens_l), len(address_tokens_r)))")
 
 
+#: forename written as surname and surname as forename, each at most a typo apart (IMOGEN BRAITHWAITE ~
+#: BRAITWAITE IMOGEN); credited in both name comparisons, as either alone would penalise the other
+SWAPPED = ("jaro_winkler_similarity(forename_l, surname_r) >= 0.9 AND "
+           "jaro_winkler_similarity(surname_l, forename_r) >= 0.9")
+
+#: one record's surname written in the other's forename field (FLYNN WELLER ~ WELLER EBONY), a typo allowed
+CROSSED = ("jaro_winkler_similarity(surname_l, forename_r) >= 0.92 OR "
+           "jaro_winkler_similarity(forename_l, surname_r) >= 0.92")
+
+
 def model_config() -> dict:
     return yaml.safe_load(config_file("model.yaml").read_text(encoding="utf-8"))
 
@@ -43,6 +53,17 @@ def _agreement_only(column: str):
         cll.NullLevel(column), cll.ExactMatchLevel(column), different])
 
 
+def _identifier(column: str):
+    """An identifier: exact, one typo (a character changed, dropped or added, or two neighbours swapped:
+    2271081 ~ 2271801), else."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(output_column_name=column, comparison_levels=[
+        cll.NullLevel(column), cll.ExactMatchLevel(column),
+        _custom(f"damerau_levenshtein({column}_l, {column}_r) <= 1", "one typo apart"), cll.ElseLevel()])
+
+
 def comparisons() -> list:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
@@ -53,7 +74,9 @@ def comparisons() -> list:
             cll.NullLevel("forename"),
             cll.ExactMatchLevel("forename").configure(tf_adjustment_column="forename"),
             _custom("forename_canonical_l = forename_canonical_r", "same name or nickname"),
+            _custom(SWAPPED, "forename and surname swapped (typos allowed)"),
             cll.JaroWinklerLevel("forename", 0.9),
+            cll.DamerauLevenshteinLevel("forename", 1),
             _custom("starts_with(forename_l, forename_r) OR starts_with(forename_r, forename_l)",
                     "initial or shortened form (J / JO / JOHN)"),
             cll.ElseLevel(),
@@ -64,10 +87,12 @@ def comparisons() -> list:
         comparison_levels=[
             cll.NullLevel("surname"),
             cll.ExactMatchLevel("surname").configure(tf_adjustment_column="surname"),
-            _custom("forename_l = surname_r AND surname_l = forename_r", "forename and surname swapped"),
+            _custom(SWAPPED, "forename and surname swapped (typos allowed)"),
+            _custom(CROSSED, "one's surname is the other's forename"),
             _custom("surname_l = previous_surname_r OR previous_surname_l = surname_r",
                     "one is the other's previous surname"),
             cll.JaroWinklerLevel("surname", 0.92),
+            cll.DamerauLevenshteinLevel("surname", 1),
             cll.ElseLevel(),
         ],
     )
@@ -79,6 +104,8 @@ def comparisons() -> list:
             _custom("year(dob_l) = year(dob_r) AND month(dob_l) = day(dob_r) AND day(dob_l) = month(dob_r)",
                     "day and month swapped"),
             _custom("damerau_levenshtein(dob_text_l, dob_text_r) <= 1", "one character differs"),
+            _custom("(year(dob_l) = year(dob_r))::INT + (month(dob_l) = month(dob_r))::INT "
+                    "+ (day(dob_l) = day(dob_r))::INT = 2", "two of year, month and day agree"),
             _custom("abs(datediff('day', dob_l, dob_r)) <= 366", "within a year"),
             cll.ElseLevel(),
         ],
@@ -104,9 +131,7 @@ def comparisons() -> list:
         surname,
         dob,
         address,
-        cl.ExactMatch("nhs_number"),
-        cl.ExactMatch("ni8"),
-        cl.ExactMatch("shared_id"),
+        *(_identifier(c) for c in ("nhs_number", "ni8", "shared_id")),
         _agreement_only("email"),
         _agreement_only("phone"),
     ]
