@@ -6,6 +6,12 @@ by which build. The copy is written beside it under a temporary name and renamed
 reader sees the whole of one build or the whole of the previous one, never half; and readers open this
 file, never the warehouse, so they hold no lock a run would wait for. A reader that has the old file open
 keeps reading it until it reopens.
+
+The copy is laid out for lookups of one resident at 300,000 residents and more: each table is written in the
+order of the key its lookups filter on (SORT_KEYS), so DuckDB's per-row-group min/max statistics skip all but
+the row groups holding that key instead of scanning the table, and `name_keys` (golden/lookup.py NAME_KEYS_SQL:
+every forename and surname each resident has used) lets `find` compare a name with the distinct names held,
+not with every resident.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from resident_index import settings, warehouse_lock
+from resident_index.golden.lookup import NAME_KEYS_SQL, NAME_TOKENS_SQL
 from resident_index.transactions import transaction
 
 #: everything lookup.find/show and the review queue read (resident_id_history: the web app's search sends a
@@ -28,6 +35,12 @@ from resident_index.transactions import transaction
 TABLES = ("golden_residents", "resident_addresses", "households", "household_changes", "relationships",
           "resident_events", "resident_crosswalk", "review_queue", "review_decisions", "resident_id_history")
 INFO = "snapshot_info"
+#: tables the snapshot derives from TABLES for lookups (not copies of a warehouse table)
+DERIVED = ("name_keys", "name_tokens")
+#: the order each table is written in: the key lookups filter on (tables not named keep the warehouse's order)
+SORT_KEYS = {"golden_residents": "resident_id", "resident_addresses": "resident_id", "households": "uprn",
+             "household_changes": "uprn", "relationships": "resident_id", "resident_events": "resident_id",
+             "resident_crosswalk": "resident_id", "resident_id_history": "resident_id"}
 
 
 def snapshot_path() -> Path:
@@ -63,7 +76,14 @@ def publish(con: duckdb.DuckDBPyConnection, build: str, target: Path | None = No
     try:
         with transaction(con):  # one consistent read of the warehouse
             for table in TABLES:
-                con.execute(f'CREATE TABLE read_snapshot.{table} AS SELECT * FROM "{database}".main.{table}')
+                order = f" ORDER BY {SORT_KEYS[table]}" if table in SORT_KEYS else ""
+                con.execute(f'CREATE TABLE read_snapshot.{table} AS SELECT * FROM "{database}".main.{table}{order}')
+                rows[table] = con.execute(f"SELECT count(*) FROM read_snapshot.{table}").fetchone()[0]
+            con.execute("CREATE TABLE read_snapshot.name_keys AS "
+                        + NAME_KEYS_SQL.format(golden="read_snapshot.golden_residents"))
+            con.execute("CREATE TABLE read_snapshot.name_tokens AS "
+                        + NAME_TOKENS_SQL.format(keys="read_snapshot.name_keys"))
+            for table in DERIVED:
                 rows[table] = con.execute(f"SELECT count(*) FROM read_snapshot.{table}").fetchone()[0]
             con.execute(f"""CREATE TABLE read_snapshot.{INFO} AS
                             SELECT ?::TIMESTAMP AS published_at, ?::VARCHAR AS build,

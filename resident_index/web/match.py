@@ -235,36 +235,43 @@ TYPES = {"dob": "DATE"}
 
 
 def candidates(con: duckdb.DuckDBPyConnection, q: dict, exclude: set[str] | frozenset = frozenset()) -> list[dict]:
-    """Residents the model's kinds of blocking rule find for the query (at most MAX_CANDIDATES)."""
-    ors = []
+    """Residents the model's kinds of blocking rule find for the query (at most MAX_CANDIDATES).
+
+    One SELECT per kind, joined by UNION: each filters on one column by equality (or a range), which DuckDB
+    applies to that column alone and then reads the other columns of the rows it kept; one OR of them all
+    would read every column of every resident."""
+    rules = []
     initial = q["forename"][:1] if q["forename"] else None
     if q["nhs_number"]:
-        ors.append(f"g.nhs_number = {_literal(q['nhs_number'])}")
-    if q["ni8"]:
-        ors.append(f"left(g.ni_number, 8) = {_literal(q['ni8'])}")
+        rules.append(f"g.nhs_number = {_literal(q['nhs_number'])}")
+    if q["ni8"]:  # left(ni_number, 8) = ni8, with the range that finds them without reading every NI number
+        ni8 = _literal(q["ni8"])
+        rules.append(f"g.ni_number >= {ni8} AND g.ni_number <= {ni8} || '~' AND left(g.ni_number, 8) = {ni8}")
     if q["dob"]:
-        ors.append(f"g.dob = DATE '{q['dob'].isoformat()}'")
+        rules.append(f"g.dob = DATE '{q['dob'].isoformat()}'")
     if q["surname"] and initial:
-        ors.append(f"(g.surname = {_literal(q['surname'])} AND left(g.forename, 1) = {_literal(initial)})")
+        rules.append(f"g.surname = {_literal(q['surname'])} AND left(g.forename, 1) = {_literal(initial)}")
     if q["postcode"] and initial:
-        ors.append(f"(g.postcode = {_literal(q['postcode'])} AND left(g.forename, 1) = {_literal(initial)})")
+        rules.append(f"g.postcode = {_literal(q['postcode'])} AND left(g.forename, 1) = {_literal(initial)}")
     if q["uprn"]:
-        ors.append(f"g.uprn = {_literal(q['uprn'])}")
+        rules.append(f"g.uprn = {_literal(q['uprn'])}")
     if q["email"]:
-        ors.append(f"g.email = {_literal(q['email'])}")
-    if q["phone"]:
-        ors.append(f"coalesce(g.mobile, g.phone) = {_literal(q['phone'])}")
+        rules.append(f"g.email = {_literal(q['email'])}")
+    if q["phone"]:  # coalesce(mobile, phone) = phone
+        rules.append(f"g.mobile = {_literal(q['phone'])}")
+        rules.append(f"g.phone = {_literal(q['phone'])} AND g.mobile IS NULL")
     if q["forename"] and q["surname"]:
-        ors.append(f"(g.forename = {_literal(q['surname'])} AND g.surname = {_literal(q['forename'])})")
-    if not ors:
+        rules.append(f"g.forename = {_literal(q['surname'])} AND g.surname = {_literal(q['forename'])}")
+    if not rules:
         return []
     hidden = f"AND g.resident_id NOT IN ({', '.join(map(_literal, sorted(exclude)))})" if exclude else ""
-    result = con.execute(f"""
-        SELECT g.resident_id, g.forename, g.surname, NULL AS previous_surname, g.dob, g.postcode, g.uprn,
+    select = """SELECT g.resident_id, g.forename, g.surname, NULL AS previous_surname, g.dob, g.postcode, g.uprn,
                concat_ws(', ', g.address, g.postcode) AS address_full, g.address, g.nhs_number,
                left(g.ni_number, 8) AS ni8, NULL AS shared_id, g.email, coalesce(g.mobile, g.phone) AS phone,
                g.deceased, concat_ws(' ', g.forename, g.surname) AS name
-        FROM golden_residents g WHERE ({' OR '.join(ors)}) {hidden} LIMIT {MAX_CANDIDATES}""")
+        FROM golden_residents g"""
+    union = "\n        UNION ".join(f"{select} WHERE {rule} {hidden}" for rule in rules)
+    result = con.execute(f"SELECT * FROM ({union}) ORDER BY resident_id LIMIT {MAX_CANDIDATES}")
     cols = [d[0] for d in result.description]
     return [dict(zip(cols, r)) for r in result.fetchall()]
 

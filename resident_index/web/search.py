@@ -11,7 +11,7 @@ from datetime import date
 import duckdb
 
 from resident_index.golden import lookup
-from resident_index.golden.lookup import _literal
+from resident_index.golden.lookup import _has, _literal
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 NI_NUMBER = re.compile(r"^[A-Z]{2}[0-9]{6}[A-D]?$")
@@ -19,10 +19,6 @@ RESIDENT_ID = re.compile(r"^R[0-9]+$")
 
 COLUMNS = """g.resident_id, concat_ws(' ', g.forename, g.middle_names, g.surname) AS name, g.dob, g.postcode,
              g.address, g.services, g.deceased"""
-
-
-def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = {_literal(table)}").fetchone()[0] > 0
 
 
 def _rows(con, sql: str, matched_on: str) -> list[dict]:
@@ -100,9 +96,11 @@ def search(con: duckdb.DuckDBPyConnection, text: str, dob: date | None = None, l
         return search_uprn(con, compact, hidden, dob_sql, limit)
     if kind == "postcode":
         pc = compact[:-3] + " " + compact[-3:]
+        # staging writes every postcode in this one form (standardise/postcodes.py): an equality DuckDB applies
+        # to the postcode column alone, not a replace() of every address's
         return _rows(con, f"""SELECT {COLUMNS}, bool_or(a.is_current_address) AS lives_there_now
                               FROM resident_addresses a JOIN golden_residents g USING (resident_id)
-                              WHERE replace(a.postcode, ' ', '') = {_literal(compact)} {hidden} {dob_sql}
+                              WHERE a.postcode = {_literal(pc)} {hidden} {dob_sql}
                               GROUP BY ALL ORDER BY lives_there_now DESC, name
                               LIMIT {int(limit)}""", f"postcode {pc}")
     words = [w for w in re.split(r"[^A-Z0-9]+", t) if w]
