@@ -264,8 +264,9 @@ of the surname swapped; the resident{them} was among the residents listed in {by
 {by_name.get('n', 0)} and {typo.get('found', 0)} of {typo.get('n', 0)}. Find compares the query with the distinct
 forenames and surnames the index holds (the read snapshot's name_keys) and scores in full only the residents
 with a name close on both, or the date of birth asked (golden/lookup.py `find`); the resident page is
-golden/lookup.py `show` (7 queries, each reading only the row groups of its resident: the snapshot's tables are
-written in resident order) plus the audit entry.
+golden/lookup.py `show` (9 small queries, each reading only the row groups holding its resident or address: the
+snapshot's tables are written in that order) plus the audit entry. The emergency radius reads every resident's
+coordinates and the current events of those inside the circle (web/emergency.py), so it grows with the population.
 """
 
 

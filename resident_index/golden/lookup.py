@@ -53,6 +53,8 @@ NAME_TOKENS_SQL = """SELECT DISTINCT 'forename' AS part, key_forename AS token F
 #: a name's forename and surname each at least this like the query's (Jaro-Winkler) to be compared in full:
 #: the least either can be when their mean reaches find's 0.8
 KEY_SIMILARITY = 0.6
+#: a query of one word is compared with each forename and surname: those at least this like it are scored
+ONE_WORD_SIMILARITY = 0.8
 
 
 def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -66,8 +68,9 @@ def find(con: duckdb.DuckDBPyConnection, name: str, dob: date | None = None, pos
 
     Scored in full: the residents with a name whose forename and surname are each at least KEY_SIMILARITY
     like the query's and together reach the 0.8 below (the distinct forenames and surnames held are compared,
-    name_tokens, then name_keys gives who used them), and those born on the date of birth asked; so it reads a
-    few hundred residents, not every one, at 300,000 residents."""
+    name_tokens, then name_keys gives who used them), those born on the date of birth asked, and for a query of
+    one word everyone with a forename or surname at least ONE_WORD_SIMILARITY like it; so it reads a few
+    hundred residents, not every one, at 300,000 residents."""
     query = _query_name(name)
     first, last = query.split(" ")[0], query.split(" ")[-1]
     pc = re.sub(r"\s+", "", postcode or "").upper() or None
@@ -78,6 +81,11 @@ def find(con: duckdb.DuckDBPyConnection, name: str, dob: date | None = None, pos
         keys = f"({NAME_KEYS_SQL.format(golden='golden_residents')})"
         tokens = f"({NAME_TOKENS_SQL.format(keys=keys)})"
     columns = ", ".join(f"k.{c}" for c in FIND_COLUMNS)
+    one_word = ""
+    if " " not in query:  # one name ('Holcombe'): everyone with a forename or surname like it is scored
+        one_word = "".join(f"""
+              UNION SELECT {columns}, {q}, {qf}, {ql} FROM {keys} k JOIN t ON t.part = '{part}' AND k.key_{part} = t.token
+              WHERE t.j >= {ONE_WORD_SIMILARITY}""" for part in ("forename", "surname"))
     # the query's words are columns of the candidates (q, qf, ql), so the comparisons run on candidates only
     similarity = """greatest(
         (jaro_winkler_similarity(coalesce(c.forename, ''), c.qf) + jaro_winkler_similarity(coalesce(c.surname, ''), c.ql)) / 2,
@@ -90,7 +98,7 @@ def find(con: duckdb.DuckDBPyConnection, name: str, dob: date | None = None, pos
         s AS (SELECT token AS key_surname, j AS js FROM t WHERE part = 'surname'),
         c AS (SELECT {columns}, f.q, f.qf, f.ql FROM {keys} k JOIN f USING (key_forename) JOIN s USING (key_surname)
               WHERE f.jf + s.js >= 1.6
-              UNION SELECT {columns}, {q}, {qf}, {ql} FROM {keys} k WHERE k.dob = {qd}::DATE)
+              UNION SELECT {columns}, {q}, {qf}, {ql} FROM {keys} k WHERE k.dob = {qd}::DATE{one_word})
         SELECT c.resident_id, concat_ws(' ', c.forename, c.middle_names, c.surname) AS name, c.dob, c.postcode,
                c.address, c.services, c.deceased,
                round({similarity}

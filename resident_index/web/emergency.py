@@ -77,7 +77,7 @@ def centre(con: duckdb.DuckDBPyConnection, *, easting: float | None = None, nort
     if postcode:
         compact = re.sub(r"\s+", "", postcode).upper()
         row = con.execute(f"""SELECT avg(easting), avg(northing), count(*) FROM golden_residents
-                              WHERE replace(postcode, ' ', '') = {_literal(compact)} AND easting IS NOT NULL""").fetchone()
+                              WHERE postcode = {_literal(compact[:-3] + ' ' + compact[-3:])} AND easting IS NOT NULL""").fetchone()
         if row[0] is None:
             raise ValueError(f"postcode {postcode.strip().upper()} is no resident's current postcode with "
                              "coordinates in the index")
