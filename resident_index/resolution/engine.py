@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from contextlib import contextmanager
 from copy import deepcopy
@@ -153,9 +154,13 @@ def stop_spark() -> None:
     if gateway is not None:
         gateway.shutdown()
         proc = getattr(gateway, "proc", None)  # the JVM PySpark started
-        if proc is not None:
+        if proc is not None:  # asked to end; a JVM still deleting its spill files after 30 s is killed
             proc.terminate()
-            proc.wait(timeout=60)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         SparkContext._gateway = SparkContext._jvm = None
 
 
