@@ -10,10 +10,12 @@ date of birth: that is a mistyped date, not a second person. A record from a sys
 adults cannot join a cluster whose date of birth makes that person too young for it. Where one side has no
 date of birth, records that give other phone numbers and other email addresses than the cluster's (both
 held on each side) are a second person of the same name at the address, a son as a rule, not a duplicate.
+A record that fits two residents the rules keep apart about equally well is left in neither (`cluster`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -84,6 +86,14 @@ class ConflictRules:
     near_certain: float = 0.999
     near_certain_dob_max_edit_distance: int = 2
     contacts: bool = True
+    #: two records of one surname at one address under given names that cannot be one person's, sharing no
+    #: strong identifier, are kept apart as two people of one household (applied as a pair kept apart:
+    #: resolve.py, rule `names_at_address`)
+    names_at_address: bool = True
+    #: a record whose link into its resident outweighs its link into another, one the rules keep apart from the
+    #: first, by at most this many bits (match weight, log2 odds) fits both: it is left in neither and its pairs
+    #: go to the review queue (None: the greedy pass's choice stands)
+    contested_margin: float | None = 2.0
 
     def conflict(self, a: Evidence, b: Evidence, strong_link: bool = False, probability: float = 0.0,
                  reviewer: bool = False, dob_scored: bool = False) -> str | None:
@@ -122,15 +132,29 @@ class ClusterResult:
     refused: dict[str, int]  # conflict kind -> links refused
     #: every link refused: (record a, record b, probability, how, rule that refused it)
     refusals: list[tuple[str, str, float, str, str]] = field(default_factory=list)
+    #: records that fitted two residents the rules keep apart about equally well, left in neither
+    contested: list[str] = field(default_factory=list)
 
 
 Link = tuple[str, str, float, str, bool]  # (record a, record b, probability, how, share a strong identifier)
 
 
+#: the rules whose refusal of a link makes its ends contested: what the records hold (ConflictRules.conflict)
+#: and the registry's pairs kept apart (one person listed once per address or group, twins); not a reviewer's
+#: "different" (a verdict on two records says nothing of a third)
+CONTESTING = ("nhs_number", "ni_number", "age", "dob", "contacts", "distinct_at_address", "distinct_in_group",
+              "twins_at_address", "names_at_address")
+
+
+def _weight(probability: float) -> float:
+    """A link's match weight (log2 of the odds); a certain link (a rule's, 1.0) weighs infinitely."""
+    return math.inf if probability >= 1.0 else math.log2(max(probability, 1e-300) / (1.0 - probability))
+
+
 def cluster(records: dict[str, Evidence], links: list[Link],
             cannot_link: set[frozenset[str]] | dict[frozenset[str], str] = frozenset(),
             rules: ConflictRules | None = None) -> ClusterResult:
-    """Greedy constrained clustering.
+    """Greedy constrained clustering, then contested records taken out.
 
     records: every record id with its strong identifiers (records with no links become singletons).
     links: (id_a, id_b, probability, how, strong) with how in {model, rule, reviewer}; reviewer links go
@@ -139,23 +163,137 @@ def cluster(records: dict[str, Evidence], links: list[Link],
         people; else the registry rule that parts them, such as distinct_at_address). A set means "reviewer".
         A reviewer's "same" link overrides every rule but two different NHS or NI numbers and a reviewer's
         "different".
+
+    A record the greedy pass put in one resident while a link to another resident, one the rules keep apart
+    from the first, weighs about as much (within `rules.contested_margin` bits) is *contested*: it fits two
+    people (a council tax record "John Smith" at the address of a father and a son of that name) and the
+    order of two near-equal scores chose between them. Contested records are taken out of both: their model
+    links to records holding what parts the two (a date of birth, an NHS number) are dropped, their links
+    to records that fit both (their own duplicates, as weak as they are) stay, and the pairs they lose go
+    to the review queue.
+    Only the link-connected groups holding a contested record are clustered again (a group's clustering
+    depends on its own links alone), so the result is what a second pass over everything would give.
     """
     rules = rules or ConflictRules()
-    parent = {r: r for r in records}
-    evidence = {r: Evidence(set(e.nhs), set(e.ni), set(e.dobs), e.latest_dob, set(e.phones), set(e.emails))
-                for r, e in records.items()}
-    members = {r: [r] for r in records}
     why_apart = cannot_link if isinstance(cannot_link, dict) else dict.fromkeys(cannot_link, "reviewer")
     apart: dict[str, dict[str, str]] = {}
     for pair, why in why_apart.items():
         a, b = tuple(pair)
         apart.setdefault(a, {})[b] = why
         apart.setdefault(b, {})[a] = why
-    attached: dict[str, tuple[float, str]] = {}
-    refused: dict[str, int] = {}
-    refusals: list[tuple[str, str, float, str, str]] = []
+    # a total order (one pair can be linked twice, by the model and by a rule): the same clusters every run
+    order = sorted(links, key=lambda link: (link[3] != "reviewer", -link[2], link[0], link[1], link[3], link[4]))
+    first = _greedy(records, order, apart, rules)
+    contested = _contested(records, first, order, apart, rules)
+    if not contested:
+        return first.result()
+    groups = _link_groups(records, order)
+    touched = {groups[c] for c in contested}
+    redo = {r for r, g in groups.items() if g in touched}
+
+    def anchors_a_side(record: str, of: str) -> bool:  # holds what one of the residents `of` fits cannot
+        return any(_parted(record, root, records, first, apart, rules) for root in contested[of])
+
+    kept = [link for link in order if link[0] in redo and link[1] in redo
+            and not (link[3] == "model" and (
+                (link[0] in contested and link[1] not in contested and anchors_a_side(link[1], link[0]))
+                or (link[1] in contested and link[0] not in contested and anchors_a_side(link[0], link[1]))))]
+    again = _greedy({r: records[r] for r in redo}, kept, apart, rules)
+    result = first.result(keep=lambda r: r not in redo)
+    second = again.result()
+    result.cluster_of.update(second.cluster_of)
+    result.attached_by.update(second.attached_by)
+    result.refusals += second.refusals
+    for kind, n in second.refused.items():
+        result.refused[kind] = result.refused.get(kind, 0) + n
+    result.refused["contested"] = len(contested)
+    result.contested = sorted(contested)
+    return result
+
+
+def _link_groups(records: dict[str, Evidence], links: list[Link]) -> dict[str, str]:
+    """record -> a key of its group of records connected by links (plain components, no rules)."""
+    parent = {r: r for r in records}
 
     def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b, *_ in links:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {r: find(r) for r in records}
+
+
+def _contested(records: dict[str, Evidence], state: "_Greedy", order: list[Link],
+               apart: dict[str, dict[str, str]], rules: ConflictRules) -> dict[str, set[str]]:
+    """Contested records, each with the residents (first-pass roots) it fits: an end x of a model link
+    refused by a rule in CONTESTING, whose own evidence fits the other end's resident Y too, while x's
+    strongest model link to a record of its own resident that Y cannot hold (the one that makes them two
+    people) weighs within the margin of the refused link (no such link at all: x is tied more closely to Y
+    than to what parts them)."""
+    if rules.contested_margin is None:
+        return {}
+    candidates: list[tuple[str, str, float]] = []
+    for a, b, probability, how, kind in state.refusals:
+        if how != "model" or kind not in CONTESTING:
+            continue
+        for x, y in ((a, b), (b, a)):
+            rx, ry = state.find(x), state.find(y)
+            if rx == ry or x not in state.attached:
+                continue
+            if rules.conflict(records[x], state.evidence[ry], probability=probability,
+                              dob_scored=bool(records[x].dobs and records[y].dobs)) is not None:
+                continue
+            if _parted(x, ry, records, state, apart, rules):
+                continue
+            candidates.append((x, ry, probability))
+    if not candidates:
+        return {}
+    wanted = {x for x, _, _ in candidates}
+    near: dict[str, list[tuple[str, float]]] = {}
+    for a, b, probability, how, _ in order:
+        if how == "model":
+            if a in wanted:
+                near.setdefault(a, []).append((b, probability))
+            if b in wanted:
+                near.setdefault(b, []).append((a, probability))
+    out: dict[str, set[str]] = {}
+    for x, ry, probability in candidates:
+        rx = state.find(x)
+        held = max((_weight(p) for m, p in near.get(x, []) if state.find(m) == rx
+                    and _parted(m, ry, records, state, apart, rules)), default=-math.inf)
+        if held - _weight(probability) <= rules.contested_margin:
+            out.setdefault(x, {rx}).add(ry)
+    return out
+
+
+def _parted(record: str, root: str, records: dict[str, Evidence], state: "_Greedy",
+            apart: dict[str, dict[str, str]], rules: ConflictRules) -> bool:
+    """Could `record` not be one person with the cluster `root`: what it holds conflicts with the cluster's,
+    or a registry rule keeps it apart from one of the cluster's records."""
+    return (rules.conflict(records[record], state.evidence[root]) is not None
+            or any(why != "reviewer" and o in state.parent and state.find(o) == root
+                   for o, why in apart.get(record, {}).items()))
+
+
+class _Greedy:
+    """One greedy pass: links taken in order, two clusters joined unless a rule refuses."""
+
+    def __init__(self, records: dict[str, Evidence]):
+        self.parent = {r: r for r in records}
+        self.evidence = {r: Evidence(set(e.nhs), set(e.ni), set(e.dobs), e.latest_dob, set(e.phones), set(e.emails))
+                         for r, e in records.items()}
+        self.members = {r: [r] for r in records}
+        self.attached: dict[str, tuple[float, str]] = {}
+        self.refused: dict[str, int] = {}
+        self.refusals: list[tuple[str, str, float, str, str]] = []
+
+    def find(self, x: str) -> str:
+        parent = self.parent
         root = x
         while parent[root] != root:
             root = parent[root]
@@ -163,8 +301,26 @@ def cluster(records: dict[str, Evidence], links: list[Link],
             parent[x], x = root, parent[x]
         return root
 
-    # a total order (one pair can be linked twice, by the model and by a rule): the same clusters every run
-    order = sorted(links, key=lambda link: (link[3] != "reviewer", -link[2], link[0], link[1], link[3], link[4]))
+    def result(self, keep=None) -> ClusterResult:
+        cluster_of = {}
+        for root, group in self.members.items():
+            if keep is not None and not keep(root):
+                continue
+            key = min(group)
+            for record in group:
+                cluster_of[record] = key
+        attached = self.attached if keep is None else {r: v for r, v in self.attached.items() if keep(r)}
+        refusals = self.refusals if keep is None else [f for f in self.refusals if keep(f[0])]
+        refused: dict[str, int] = {}
+        for f in refusals:
+            refused[f[4]] = refused.get(f[4], 0) + 1
+        return ClusterResult(cluster_of, dict(attached), refused, list(refusals))
+
+
+def _greedy(records: dict[str, Evidence], order: list[Link], apart: dict[str, dict[str, str]],
+            rules: ConflictRules) -> _Greedy:
+    state = _Greedy(records)
+    find, members, evidence, attached = state.find, state.members, state.evidence, state.attached
     for a, b, probability, how, strong in order:
         ra, rb = find(a), find(b)
         if ra == rb:
@@ -176,12 +332,11 @@ def cluster(records: dict[str, Evidence], links: list[Link],
                               dob_scored=bool(records[a].dobs and records[b].dobs))
         if kind is None and apart:
             kind = next((why for m in members[small] for o, why in apart.get(m, {}).items()
-                         if find(o) == big and (why == "reviewer" or not reviewer)), None)
+                         if o in records and find(o) == big and (why == "reviewer" or not reviewer)), None)
         if kind is not None:
-            refused[kind] = refused.get(kind, 0) + 1
-            refusals.append((a, b, probability, how, kind))
+            state.refusals.append((a, b, probability, how, kind))
             continue
-        parent[small] = big
+        state.parent[small] = big
         members[big] += members.pop(small)
         e, s = evidence[big], evidence.pop(small)
         e.nhs |= s.nhs
@@ -193,10 +348,4 @@ def cluster(records: dict[str, Evidence], links: list[Link],
             e.latest_dob = s.latest_dob
         for record in (a, b):
             attached[record] = max(attached.get(record, (0.0, how)), (probability, how))
-
-    cluster_of = {}
-    for root, group in members.items():
-        key = min(group)
-        for record in group:
-            cluster_of[record] = key
-    return ClusterResult(cluster_of, attached, refused, refusals)
+    return state

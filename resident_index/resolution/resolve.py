@@ -82,7 +82,20 @@ def _current_inputs(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
     # one that lists each person once in a group: its records there under other given names are too; and any
     # system's two records at one address with one date of birth under other given names are twins
     con.execute(NAMES_COMPATIBLE)
-    con.execute("""
+    # two records of one surname at one address whose given names cannot be one person's (not equal, a
+    # nickname, a typo or an initial of each other, nor one's middle name or the names swapped) and that share
+    # no strong identifier are two people of one household
+    names_at_address = """
+        UNION ALL
+        SELECT l.unique_id, r.unique_id, 'names_at_address', 4 FROM resolution_input l JOIN resolution_input r
+        ON l.uprn = r.uprn AND l.surname = r.surname AND l.unique_id < r.unique_id
+        WHERE length(l.forename) > 1 AND length(r.forename) > 1
+          AND NOT names_compatible(l.forename, r.forename, l.forename_canonical, r.forename_canonical)
+          AND NOT names_compatible(l.forename, r.middle_name, l.forename, r.middle_name)
+          AND NOT names_compatible(l.middle_name, r.forename, l.middle_name, r.forename)
+          AND l.forename IS DISTINCT FROM r.surname
+          AND NOT """ + STRONG if cfg.get("conflicts", {}).get("names_at_address", True) else ""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _apart_now AS
         SELECT a, b, arg_min(why, priority) AS why FROM (
         SELECT unique_id_l AS a, unique_id_r AS b, 'reviewer' AS why, 0 AS priority
@@ -100,7 +113,8 @@ def _current_inputs(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
         SELECT l.unique_id, r.unique_id, 'twins_at_address', 3 FROM resolution_input l JOIN resolution_input r
         ON l.source_system = r.source_system AND l.uprn = r.uprn AND l.dob = r.dob AND l.unique_id < r.unique_id
         WHERE NOT (names_compatible(l.forename, r.forename, l.forename_canonical, r.forename_canonical)
-                   AND names_compatible(l.middle_name, r.middle_name, l.middle_name, r.middle_name)))
+                   AND names_compatible(l.middle_name, r.middle_name, l.middle_name, r.middle_name))
+        {names_at_address})
         GROUP BY a, b""")
 
 

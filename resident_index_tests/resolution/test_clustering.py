@@ -9,18 +9,35 @@ SON = Evidence(dobs={date(1990, 8, 3)})
 NO_DOB = Evidence()
 
 
-def test_a_record_without_dob_attaches_to_the_stronger_link_and_does_not_chain_father_and_son():
+def test_a_record_without_dob_attaches_to_the_much_stronger_link_and_does_not_chain_father_and_son():
     records = {"nhs|father": FATHER, "nhs|son": SON, "ctax|john": NO_DOB}
-    links = [("ctax|john", "nhs|father", 0.995, "model", False), ("ctax|john", "nhs|son", 0.993, "model", False)]
+    links = [("ctax|john", "nhs|father", 0.9999, "model", False), ("ctax|john", "nhs|son", 0.95, "model", False)]
     result = cluster(records, links)
     assert result.cluster_of["ctax|john"] == result.cluster_of["nhs|father"]
     assert result.cluster_of["nhs|son"] != result.cluster_of["nhs|father"]
-    assert result.refused == {"dob": 1}
+    assert result.refused == {"dob": 1} and result.contested == []
+
+
+def test_a_record_that_fits_father_and_son_alike_joins_neither():
+    """Same name, same address, no date of birth: two near-equal scores must not decide who it is."""
+    records = {"nhs|father": FATHER, "nhs|son": SON, "ctax|john": NO_DOB, "crm|john": NO_DOB,
+               "crm|other": NO_DOB}
+    links = [("ctax|john", "nhs|father", 0.995, "model", False), ("ctax|john", "nhs|son", 0.993, "model", False),
+             ("ctax|john", "crm|john", 0.999, "model", False), ("crm|other", "nhs|son", 0.99, "model", False)]
+    result = cluster(records, links)
+    assert result.contested == ["ctax|john"]
+    # its own duplicates stay with it; the father and son keep what is theirs alone
+    assert result.cluster_of["ctax|john"] == result.cluster_of["crm|john"]
+    assert result.cluster_of["ctax|john"] not in (result.cluster_of["nhs|father"], result.cluster_of["nhs|son"])
+    assert result.cluster_of["crm|other"] == result.cluster_of["nhs|son"]
+    assert result.refused["contested"] == 1
+    kept = cluster(records, links, rules=ConflictRules(contested_margin=None))
+    assert kept.cluster_of["ctax|john"] == kept.cluster_of["nhs|father"] and kept.contested == []
 
 
 def test_two_different_nhs_numbers_are_never_one_resident():
     records = {"a": Evidence(nhs={"9434765919"}), "b": Evidence(nhs={"9434765870"}), "c": NO_DOB}
-    result = cluster(records, [("a", "c", 0.999, "model", False), ("b", "c", 0.998, "model", False)])
+    result = cluster(records, [("a", "c", 0.99999, "model", False), ("b", "c", 0.998, "model", False)])
     assert result.cluster_of["a"] == result.cluster_of["c"] != result.cluster_of["b"]
     assert result.refused == {"nhs_number": 1}
 
@@ -133,6 +150,6 @@ def test_a_near_certain_link_whose_own_dates_were_scored_is_not_refused_for_them
     assert len(set(scored.cluster_of.values())) == 1  # the model weighed both dates and is still sure
     # c has no date of birth: the model never saw that joining it to a's cluster meets b's date
     records = {"a": born_1971, "c": NO_DOB, "b": born_1952}
-    chained = cluster(records, [("a", "c", 0.9999, "model", False), ("c", "b", 0.9998, "model", False)])
+    chained = cluster(records, [("a", "c", 0.99999, "model", False), ("c", "b", 0.9998, "model", False)])
     assert chained.cluster_of["a"] == chained.cluster_of["c"] != chained.cluster_of["b"]
     assert chained.refusals == [("c", "b", 0.9998, "model", "dob")]

@@ -57,7 +57,8 @@ def test_twins_listed_in_one_tenancy_under_other_names_are_two_people(in_group, 
 
 @pytest.mark.parametrize("other, residents", [
     ("school|2", [{"school|1"}, {"school|2"}]),   # one system's two applications, one per twin
-    ("nhs|2", [{"school|1", "nhs|2"}]),           # two systems naming a child differently: the model decides
+    ("nhs|2", [{"nhs|2"}, {"school|1"}]),         # two systems: given names no nickname, typo or initial apart
+                                                  # at one address under one surname (names_at_address)
 ])
 def test_one_systems_two_records_at_one_address_with_one_birthday_under_other_names_are_twins(other, residents):
     """Two school applications (two groups) from one address for two children born the same day."""
