@@ -92,6 +92,7 @@ bench: setup
 	.venv/bin/python bench/bench_public.py
 	.venv/bin/python bench/bench_resolution.py --residents 3000 --seed 42
 	.venv/bin/python bench/bench_resolution.py --residents 30000
+	.venv/bin/python bench/bench_resolution.py --residents 30000 --variant hard
 	.venv/bin/python bench/bench_resolution.py --residents 300000
 	.venv/bin/python bench/bench_scale.py --residents 1000000
 

@@ -5,9 +5,11 @@ in turn (through Dagster, in process) timing wall, CPU and peak memory; then lan
 changed records and time that day as the schedules run it (one ingest_sources run for the new partition,
 one build_index run), with each step's wall time from Dagster's own records. Accuracy comes from the resolution_evaluation asset; the
 baseline is Splink configured as in its own deduplication tutorial, on the same resolution_input.
-Writes section `resolution-<N>` of docs/benchmarks.md.
+Writes section `resolution-<N>` of docs/benchmarks.md (`resolution-<N>-hard` for the hard variant, built with
+the council folder the variant writes beside its data: synthetic/variants.py council_folder).
 
     .venv/bin/python bench/bench_resolution.py --residents 30000
+    .venv/bin/python bench/bench_resolution.py --residents 30000 --variant hard
 """
 
 from __future__ import annotations
@@ -117,23 +119,26 @@ def time_lookups(data: Path, con: duckdb.DuckDBPyConnection, runs: int = 5) -> d
         f"{k} max": max(v) for k, v in timings.items()}
 
 
-def run_size(residents: int, seed: int, keep: Path | None) -> str:
+def run_size(residents: int, seed: int, keep: Path | None, variant: str = "standard") -> str:
     root = Path(tempfile.mkdtemp(prefix=f"bench{residents}_"))
     data = root / "data"
     os.environ.update({"RESIDENT_INDEX_DATA_DIR": str(data), "DAGSTER_HOME": str(_instance_home(root)),
                        "GX_ANALYTICS_ENABLED": "False"})
+    from resident_index.synthetic import generate_council
+
+    stages: list[Stage] = []
+    with measure("generate council") as s:
+        summary = generate_council(residents, seed, data, variant=variant)
+    stages.append(s)
+    if "council_folder" in summary:  # the variant's council declares how its CRM writes names
+        os.environ["RESIDENT_INDEX_COUNCIL_DIR"] = summary["council_folder"]
     import dagster as dg
 
     from resident_index.definitions import defs
     from resident_index.defs.partitions import add_extract_dates
     from resident_index.sources.landing import extract_dates
     from resident_index.sources.spec import load_registry
-    from resident_index.synthetic import generate_council
 
-    stages: list[Stage] = []
-    with measure("generate council") as s:
-        generate_council(residents, seed, data)
-    stages.append(s)
     instance = dg.DagsterInstance.get()
     ingest, build = defs.resolve_job_def("ingest_sources"), defs.resolve_job_def("build_index")
     train = defs.resolve_job_def("train_resolution_model")
@@ -193,7 +198,7 @@ def run_size(residents: int, seed: int, keep: Path | None) -> str:
     base_hard = "; ".join(f"{h['case']}: {h['wrongly_merged']} of {h['pairs_of_people']} merged"
                           for h in base_eval["hard_cases"])
     markdown = "\n".join([
-        f"## Pipeline at {residents:,} residents (seed {seed})",
+        f"## Pipeline at {residents:,} residents (seed {seed})" + (f", {variant} variant" if variant != "standard" else ""),
         "",
         f"Machine: {machine()}. {records:,} records resolved; {meta:,} scored pairs kept.",
         "",
@@ -257,10 +262,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=30_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--variant", choices=["standard", "hard"], default="standard",
+                        help="the synthetic council's variant (docs/synthetic-council.md)")
     parser.add_argument("--keep", type=Path, help="copy the built data folder here")
     args = parser.parse_args()
-    markdown = run_size(args.residents, args.seed, args.keep)
-    write_section(f"resolution-{args.residents}", markdown)
+    markdown = run_size(args.residents, args.seed, args.keep, args.variant)
+    suffix = "" if args.variant == "standard" else f"-{args.variant}"
+    write_section(f"resolution-{args.residents}{suffix}", markdown)
     print(markdown)
 
 

@@ -28,7 +28,9 @@ def generate_council(residents: int, seed: int, data_dir: Path, as_of: date = da
 
     `variant` is "standard" (two extracts per system) or "hard" (one snapshot, CRM names in one box in any
     order, a third of CRM contacts without an address, mobiles and landlines in one phone column: see
-    variants.py). Replaces data_dir/landing, data_dir/reference and data_dir/truth (and nothing else). Same
+    variants.py). Replaces data_dir/landing, data_dir/reference and data_dir/truth (and nothing else; the
+    hard variant of the bundled council also writes data_dir/council, the config folder a council delivering
+    it runs: variants.council_folder; point RESIDENT_INDEX_COUNCIL_DIR at it). Same
     arguments, byte-identical files. Returns a summary: residents, households, addresses, records per
     system, seconds. `council` is "northbridge" (the bundled council) or "eastmere", the same engine written
     as a second council's systems write it (synthetic/layouts/eastmere.py; config in councils/eastmere/).
@@ -99,9 +101,11 @@ def generate_council(residents: int, seed: int, data_dir: Path, as_of: date = da
     for name, frame in extra.items():
         truth.write_csv(frame, tdir / f"{name}.csv")
     current = persons.filter(pl.col("current_uprn").is_not_null())
+    folder = variants.council_folder(variant, data_dir / "council") if relayout is None else None
     return {
         "council": council,
         "variant": variant,
+        **({"council_folder": str(folder)} if folder else {}),
         "residents": current.height,
         "households": persons.filter(pl.col("current_uprn").is_not_null())["household_id"].n_unique(),
         "addresses": int((gaz.kind != 3).sum()),

@@ -15,13 +15,17 @@ their columns. `hard` (issue 11 item 8, issue 12 item 6) is what a council's fir
 
 A variant rewrites the files a system's module lays out, with its own random stream per system, so the
 standard council's files are untouched by it and the same seed gives the same bytes. The column layout is
-the standard one, so the bundled council config folder reads both.
+the standard one, so the bundled council config folder stages both; but a council whose CRM writes names in
+one box in any order says so in its CRM YAML, so `council_folder` writes the folder such a council would
+run: the bundled one with that CRM YAML (generate_council puts it in the data folder's `council/`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
+
+from pathlib import Path
 
 from resident_index.synthetic.randomness import stream
 
@@ -50,6 +54,34 @@ def apply(variant: str, system: str, frame: pl.DataFrame, seed: int) -> pl.DataF
         return frame
     rewrite = _HARD.get(system)
     return rewrite(frame, stream(seed, "variant", variant, system)) if rewrite else frame
+
+
+#: the CRM YAML lines of the bundled council, and how a council whose CRM holds the hard variant's names declares them
+CRM_NAME_COLUMNS = "  forename: firstname\n  surname: lastname\n"
+CRM_ONE_BOX = "  full_name: [firstname, lastname]\n"
+
+
+def council_folder(variant: str, dest: Path) -> Path | None:
+    """The council config folder a council delivering `variant` would run, written at `dest` (replacing one
+    written there before): the bundled folder with its sources, its CRM reading the name as one full name
+    in either order. None for the standard council (the bundled folder reads it as it is)."""
+    import shutil
+
+    from resident_index.council import start_council_folder
+
+    if check(variant) == "standard":
+        return None
+    shutil.rmtree(dest, ignore_errors=True)
+    folder = start_council_folder(Path(dest), with_sources=True)
+    crm = folder / "sources" / "crm_contacts.yaml"
+    text = crm.read_text(encoding="utf-8")
+    if CRM_NAME_COLUMNS not in text or "\ncolumns:\n" not in text:
+        raise ValueError(f"{crm}: the bundled CRM YAML no longer maps {CRM_NAME_COLUMNS.split()} as the {variant} "
+                         "variant's council folder expects; update variants.council_folder")
+    text = text.replace(CRM_NAME_COLUMNS, CRM_ONE_BOX).replace(
+        "\ncolumns:\n", "\n# the whole name in one box, either way round (synthetic/variants.py)\nname_order: any\ncolumns:\n", 1)
+    crm.write_text(text, encoding="utf-8")
+    return folder
 
 
 def _crm_contacts(frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
