@@ -24,7 +24,7 @@ def test_a_record_that_fits_father_and_son_alike_joins_neither():
                "crm|other": NO_DOB}
     links = [("ctax|john", "nhs|father", 0.995, "model", False), ("ctax|john", "nhs|son", 0.993, "model", False),
              ("ctax|john", "crm|john", 0.999, "model", False), ("crm|other", "nhs|son", 0.99, "model", False)]
-    result = cluster(records, links)
+    result = cluster(records, links, rules=ConflictRules(contested_margin=2.0))
     assert result.contested == ["ctax|john"]
     # its own duplicates stay with it; the father and son keep what is theirs alone
     assert result.cluster_of["ctax|john"] == result.cluster_of["crm|john"]
