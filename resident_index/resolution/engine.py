@@ -190,16 +190,13 @@ def scoring_linker(mem: duckdb.DuckDBPyConnection, settings: dict, table: str = 
     """A Splink Linker over table `table` of `mem` on the chosen engine, and a function that gives the name of
     a Splink result (a SplinkDataFrame) in `mem`: `with scoring_linker(...) as (linker, in_duckdb)`. On DuckDB
     that is Splink's own table; from Spark it is copied in (a table named after Splink's)."""
-    from splink import Linker
+    from resident_index.resolution.linker import linker
 
     if engine_name() == "duckdb":
-        from splink import DuckDBAPI
-
-        yield (Linker(table, settings, db_api=DuckDBAPI(connection=mem), set_up_basic_logging=False),
-               lambda result: result.physical_name)
+        yield linker(mem, settings, table), lambda result: result.physical_name
         return
 
-    from splink import SparkAPI
+    from splink import Linker, SparkAPI
 
     spark = spark_session()
     with spark_folder() as folder:
