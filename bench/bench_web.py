@@ -70,11 +70,10 @@ ID_COLUMNS = ("resident_id", "related_resident_id", "resident_id_l", "resident_i
 
 def multiply(data: Path, copies: int) -> None:
     """Rewrite the read snapshot in `data` with every resident table repeated `copies` times, each copy's
-    resident IDs and UPRNs given a suffix, sorted and with name_keys/name_tokens as read_snapshot.publish
-    writes them: the volume of a council `copies` times the size (its names and addresses repeat; the review
+    resident IDs and UPRNs given a suffix, sorted and with the derived tables (name_keys, emergency_points...) as
+    read_snapshot.publish writes them: the volume of a council `copies` times the size (its names and addresses repeat; the review
     queue, keyed by source record, is not repeated)."""
     from resident_index import read_snapshot
-    from resident_index.golden.lookup import NAME_KEYS_SQL, NAME_TOKENS_SQL
 
     path = data / "warehouse.read.duckdb"
     source = path.with_name("single.duckdb")
@@ -98,8 +97,7 @@ def multiply(data: Path, copies: int) -> None:
             n = 1 if table in (read_snapshot.INFO, "review_queue", "review_decisions") else copies
             order = f" ORDER BY {read_snapshot.SORT_KEYS[table]}" if table in read_snapshot.SORT_KEYS else ""
             con.execute(f"CREATE TABLE {table} AS SELECT {', '.join(map(value, kinds))} FROM s.{table}, range({n}) r(i){order}")
-        con.execute("CREATE TABLE name_keys AS " + NAME_KEYS_SQL.format(golden="golden_residents"))
-        con.execute("CREATE TABLE name_tokens AS " + NAME_TOKENS_SQL.format(keys="name_keys"))
+        read_snapshot.derive(con)
     finally:
         con.close()
     source.unlink()
@@ -265,8 +263,9 @@ of the surname swapped; the resident{them} was among the residents listed in {by
 forenames and surnames the index holds (the read snapshot's name_keys) and scores in full only the residents
 with a name close on both, or the date of birth asked (golden/lookup.py `find`); the resident page is
 golden/lookup.py `show` (9 small queries, each reading only the row groups holding its resident or address: the
-snapshot's tables are written in that order) plus the audit entry. The emergency radius reads every resident's
-coordinates and the current events of those inside the circle (web/emergency.py), so it grows with the population.
+snapshot's tables are written in that order) plus the audit entry. The emergency radius reads the snapshot's
+emergency_points (web/emergency.py: each living resident's coordinates and the systems holding a current record
+of theirs, in easting order) within the circle's square, then draws the page's map.
 """
 
 

@@ -11,7 +11,8 @@ The copy is laid out for lookups of one resident at 300,000 residents and more: 
 order of the key its lookups filter on (SORT_KEYS), so DuckDB's per-row-group min/max statistics skip all but
 the row groups holding that key instead of scanning the table, and `name_keys` (golden/lookup.py NAME_KEYS_SQL:
 every forename and surname each resident has used) lets `find` compare a name with the distinct names held,
-not with every resident.
+not with every resident; `emergency_points` (web/emergency.py POINTS_SQL: each living resident's coordinates
+and the systems holding a current record of theirs, in easting order) lets a radius query read one table.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import duckdb
 from resident_index import settings, warehouse_lock
 from resident_index.golden.lookup import NAME_KEYS_SQL, NAME_TOKENS_SQL
 from resident_index.transactions import transaction
+from resident_index.web import emergency
 
 #: everything lookup.find/show and the review queue read (resident_id_history: the web app's search sends a
 #: retired resident ID on to the one its records went to)
@@ -36,7 +38,7 @@ TABLES = ("golden_residents", "resident_addresses", "households", "household_cha
           "resident_events", "resident_crosswalk", "review_queue", "review_decisions", "resident_id_history")
 INFO = "snapshot_info"
 #: tables the snapshot derives from TABLES for lookups (not copies of a warehouse table)
-DERIVED = ("name_keys", "name_tokens")
+DERIVED = ("name_keys", "name_tokens", emergency.POINTS_TABLE)
 #: the order each table is written in: the key lookups filter on (tables not named keep the warehouse's order)
 SORT_KEYS = {"golden_residents": "resident_id", "resident_addresses": "resident_id", "households": "uprn",
              "household_changes": "uprn", "relationships": "resident_id", "resident_events": "resident_id",
@@ -53,6 +55,15 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def derive(con: duckdb.DuckDBPyConnection, prefix: str = "") -> None:
+    """Write the DERIVED tables from the copied TABLES (in the database named by `prefix`, e.g. 'snap.')."""
+    con.execute(f"CREATE TABLE {prefix}name_keys AS " + NAME_KEYS_SQL.format(golden=f"{prefix}golden_residents"))
+    con.execute(f"CREATE TABLE {prefix}name_tokens AS " + NAME_TOKENS_SQL.format(keys=f"{prefix}name_keys"))
+    con.execute(f"CREATE TABLE {prefix}{emergency.POINTS_TABLE} AS "
+                + emergency.POINTS_SQL.format(golden=f"{prefix}golden_residents", events=f"{prefix}resident_events")
+                + " ORDER BY easting, northing")
 
 
 def publish(con: duckdb.DuckDBPyConnection, build: str, target: Path | None = None) -> dict:
@@ -79,10 +90,7 @@ def publish(con: duckdb.DuckDBPyConnection, build: str, target: Path | None = No
                 order = f" ORDER BY {SORT_KEYS[table]}" if table in SORT_KEYS else ""
                 con.execute(f'CREATE TABLE read_snapshot.{table} AS SELECT * FROM "{database}".main.{table}{order}')
                 rows[table] = con.execute(f"SELECT count(*) FROM read_snapshot.{table}").fetchone()[0]
-            con.execute("CREATE TABLE read_snapshot.name_keys AS "
-                        + NAME_KEYS_SQL.format(golden="read_snapshot.golden_residents"))
-            con.execute("CREATE TABLE read_snapshot.name_tokens AS "
-                        + NAME_TOKENS_SQL.format(keys="read_snapshot.name_keys"))
+            derive(con, "read_snapshot.")
             for table in DERIVED:
                 rows[table] = con.execute(f"SELECT count(*) FROM read_snapshot.{table}").fetchone()[0]
             con.execute(f"""CREATE TABLE read_snapshot.{INFO} AS

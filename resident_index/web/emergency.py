@@ -85,37 +85,51 @@ def centre(con: duckdb.DuckDBPyConnection, *, easting: float | None = None, nort
     raise ValueError("give a point (easting and northing), a UPRN or a postcode")
 
 
-def _in(systems: list[str]) -> str:
-    return f"e.source_system IN ({', '.join(map(_literal, systems))})" if systems else "false"
+#: one row per living resident with a coordinate: what a radius query lists, and the systems holding a current
+#: record of theirs (the flags are read from these with the systems a role may see, at query time). The read
+#: snapshot holds it as `emergency_points` (POINTS_TABLE), written in easting order so that a radius query reads
+#: one table, not every resident's coordinates and then their events; without a snapshot it is read inline.
+POINTS_SQL = """
+    SELECT g.resident_id, concat_ws(' ', g.forename, g.surname) AS name, g.dob, g.uprn, g.address, g.postcode,
+           g.easting, g.northing, coalesce(c.systems, []::VARCHAR[]) AS current_systems
+    FROM {golden} g
+    LEFT JOIN (SELECT resident_id, list(DISTINCT source_system ORDER BY source_system) AS systems
+               FROM {events} WHERE is_current GROUP BY resident_id) c USING (resident_id)
+    WHERE NOT coalesce(g.deceased, false) AND g.easting IS NOT NULL"""
+POINTS_TABLE = "emergency_points"
 
 
-def residents_sql(systems: dict[str, list[str]], as_of: date, where: str = "TRUE",
+def points(con: duckdb.DuckDBPyConnection) -> str:
+    """What to read the points from on `con`: the snapshot's table, or the same rows worked out inline."""
+    held = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+                       [POINTS_TABLE]).fetchone()[0]
+    return POINTS_TABLE if held else "(" + POINTS_SQL.format(golden="golden_residents", events="resident_events") + ")"
+
+
+def _flag(systems: list[str]) -> str:
+    if not systems:
+        return "NULL::BOOLEAN"
+    return f"list_has_any(g.current_systems, [{', '.join(map(_literal, systems))}]::VARCHAR[])"
+
+
+def residents_sql(systems: dict[str, list[str]], as_of: date, source: str, where: str = "TRUE",
                   exclude: set[str] | frozenset = frozenset(), distance: str = "NULL::DOUBLE") -> str:
-    """Living residents with coordinates and the four flags; `where` and `distance` are on g.* (the
-    residents are chosen first, then only their current events read for the flags)."""
+    """Living residents with coordinates and the four flags, read from `source` (points()); `where` and
+    `distance` are on g.*."""
     day = f"{_literal(as_of.isoformat())}::DATE"
     hidden = f"AND g.resident_id NOT IN ({', '.join(map(_literal, sorted(exclude)))})" if exclude else ""
-    asc, badge = systems.get("adult_care", []), systems.get("blue_badge", [])
     return f"""
-        WITH near AS (
-            SELECT g.resident_id, concat_ws(' ', g.forename, g.surname) AS name, g.dob,
-                   date_diff('year', g.dob, {day}) - CASE WHEN strftime(g.dob, '%m-%d') > strftime({day}, '%m-%d')
-                                                          THEN 1 ELSE 0 END AS age,
-                   g.uprn, g.address, g.postcode, g.easting, g.northing,
-                   g.dob > ({day} - INTERVAL 5 YEAR) AS under_5,
-                   g.dob <= ({day} - INTERVAL 75 YEAR) AS over_75,
-                   {distance} AS distance_m
-            FROM golden_residents g
-            WHERE NOT coalesce(g.deceased, false) AND g.easting IS NOT NULL {hidden} AND {where}),
-        flags AS (
-            SELECT e.resident_id, bool_or({_in(asc)}) AS adult_care, bool_or({_in(badge)}) AS blue_badge
-            FROM resident_events e
-            WHERE e.is_current AND e.resident_id IN (SELECT resident_id FROM near) GROUP BY 1)
-        SELECT n.resident_id, n.name, n.dob, n.age, n.uprn, n.address, n.postcode, n.easting, n.northing,
-               {"coalesce(f.adult_care, false)" if asc else "NULL::BOOLEAN"} AS adult_care,
-               {"coalesce(f.blue_badge, false)" if badge else "NULL::BOOLEAN"} AS blue_badge,
-               n.under_5, n.over_75, n.distance_m
-        FROM near n LEFT JOIN flags f USING (resident_id)"""
+        SELECT g.resident_id, g.name, g.dob,
+               date_diff('year', g.dob, {day}) - CASE WHEN strftime(g.dob, '%m-%d') > strftime({day}, '%m-%d')
+                                                      THEN 1 ELSE 0 END AS age,
+               g.uprn, g.address, g.postcode, g.easting, g.northing,
+               {_flag(systems.get("adult_care", []))} AS adult_care,
+               {_flag(systems.get("blue_badge", []))} AS blue_badge,
+               g.dob > ({day} - INTERVAL 5 YEAR) AS under_5,
+               g.dob <= ({day} - INTERVAL 75 YEAR) AS over_75,
+               {distance} AS distance_m
+        FROM {source} g
+        WHERE {where} {hidden}"""
 
 
 def within(con: duckdb.DuckDBPyConnection, at: Centre, radius_m: float, systems: dict[str, list[str]],
@@ -126,7 +140,7 @@ def within(con: duckdb.DuckDBPyConnection, at: Centre, radius_m: float, systems:
     e, n, r = float(at.easting), float(at.northing), float(radius_m)
     dist = f"sqrt(pow(g.easting - {e}, 2) + pow(g.northing - {n}, 2))"
     box = (f"g.easting BETWEEN {e - r} AND {e + r} AND g.northing BETWEEN {n - r} AND {n + r} AND {dist} <= {r}")
-    result = con.execute(residents_sql(systems, as_of, box, exclude, f"round({dist}, 1)") +
+    result = con.execute(residents_sql(systems, as_of, points(con), box, exclude, f"round({dist}, 1)") +
                          " ORDER BY distance_m, resident_id")
     cols = [d[0] for d in result.description]
     return [dict(zip(cols, row)) for row in result.fetchall()]
@@ -198,7 +212,7 @@ def _xml(text: str) -> str:
 
 def export_all(con: duckdb.DuckDBPyConnection, systems: dict[str, list[str]], as_of: date) -> list[dict]:
     """Every living resident with coordinates and flags (the nightly GIS export)."""
-    result = con.execute(residents_sql(systems, as_of) + " ORDER BY resident_id")
+    result = con.execute(residents_sql(systems, as_of, points(con)) + " ORDER BY resident_id")
     cols = [d[0] for d in result.description]
     return [dict(zip(cols, row)) for row in result.fetchall()]
 
