@@ -58,7 +58,7 @@ def test_backup_then_damage_then_restore_gives_the_same_tables(council, tmp_path
 
 
 def test_a_backup_taken_during_a_run_waits_for_its_step_and_says_so(council, tmp_path):
-    with locked(council["warehouse"], release_after=2) as pid:
+    with locked(council["warehouse"], release_after=5) as pid:
         made = cli(council["env"], "backup", str(tmp_path / "backup"), "--wait", "60")
     assert made.returncode == 0, made.stderr
     assert f"waiting for warehouse.duckdb (locked by PID {pid}" in made.stderr

@@ -92,7 +92,7 @@ def test_without_a_snapshot_a_lookup_waits_for_the_run_with_a_visible_timeout(co
     assert gave_up.returncode == 1 and "Traceback" not in gave_up.stderr
     assert f"waiting for warehouse.duckdb (locked by PID {pid}" in gave_up.stderr and "of 1 s" in gave_up.stderr
     assert "gave up after 1 s" in gave_up.stderr
-    with locked(council["warehouse"], release_after=2):
+    with locked(council["warehouse"], release_after=5):
         waited = cli(council["env"], "find", "Smith", "--wait", "60")
     assert waited.returncode in (0, 1) and "waiting for warehouse.duckdb" in waited.stderr, waited.stderr
     assert "read from the warehouse itself" in waited.stdout
@@ -105,7 +105,7 @@ def test_review_holds_no_lock_while_the_reviewer_thinks(council):
         shown = session.read_until(PROMPT)
         assert "review queue as at " in shown and "match weight by field" in shown
         assert is_free(council["warehouse"])  # a run's step could write now
-        with locked(council["warehouse"], release_after=2):
+        with locked(council["warehouse"], release_after=5):
             session.send("d")  # the verdict waits for that "run", then is written
             session.read_until("recorded: different")
         session.send("q")
@@ -151,7 +151,7 @@ def test_a_step_waits_for_a_lock_held_elsewhere_says_so_then_fails_plainly(tmp_p
         logs = [e.user_message for e in instance.all_logs(result.run_id)]
         return result, logs
 
-    with locked(path, release_after=2) as pid:
+    with locked(path, release_after=5) as pid:
         result, logs = materialise(60)
     assert result.success
     assert any(f"waiting for warehouse.duckdb (locked by PID {pid}" in m and "of 60 s" in m for m in logs), logs
