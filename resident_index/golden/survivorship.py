@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from resident_index import incremental
 from resident_index.council import load_rule_file
-from resident_index.sources.spec import SourceSpec
+from resident_index.sources.spec import INACTIVE_STATUSES, SourceSpec
 from resident_index.standardise.schema import COLUMNS
 
-PREFERENCES = ("current", "trust", "demote", "recent", "frequent")
+PREFERENCES = ("current", "live", "trust", "demote", "recent", "frequent")
 #: the person_records columns an attribute can take its value from (canonical, plus the gazetteer's)
 RECORD_COLUMNS = (*COLUMNS, "source_uprn", "uprn_source", "ward", "polling_district", "easting", "northing")
 
@@ -72,9 +72,19 @@ def _systems(names: list[str]) -> str:
     return "[" + ", ".join(f"'{n}'" for n in names) + "]"
 
 
+#: the latest extract date of any system (as the marts' live_records reads "now")
+AS_OF = "(SELECT max(last_seen) FROM person_records)"
+#: a record that is live now: in its system's latest extract, no end date on or before the latest extract
+#: date, its canonical status not ended, cancelled or deceased (live_records in marts/evidence.sql, whose
+#: staleness rule for never-closed records is left to `demote`)
+LIVE = (f"p.is_current AND coalesce(p.end_date > {AS_OF}, true)"
+        f" AND coalesce(p.status, '') NOT IN ({', '.join(repr(s) for s in INACTIVE_STATUSES)})")
+
+
 def _order(rule: dict) -> str:
     terms = {
         "current": "is_current DESC",
+        "live": "is_live DESC",
         "trust": f"coalesce(list_position({_systems(rule.get('trust', []))}, source_system), 999)",
         "demote": f"source_system IN ({', '.join(repr(s) for s in rule.get('demote', [])) or 'NULL'})",
         "recent": "as_of DESC NULLS LAST",
@@ -86,10 +96,11 @@ def _order(rule: dict) -> str:
 def attribute_sql(attribute: str, rule: dict) -> str:
     """A CTE picking one record per resident for this attribute, with its lineage."""
     cols = ", ".join(f"p.{c}" for c in rule["columns"])
+    live = f", {LIVE} AS is_live" if "live" in rule["prefer"] else ""
     return f"""pick_{attribute} AS (
     SELECT resident_id, {", ".join(rule["columns"])},
            source_system AS {attribute}_source, source_record_id AS {attribute}_record, as_of AS {attribute}_as_of
-    FROM (SELECT c.resident_id, {cols}, p.source_system, p.source_record_id, p.is_current,
+    FROM (SELECT c.resident_id, {cols}, p.source_system, p.source_record_id, p.is_current{live},
                  coalesce(p.start_date, p.first_seen) AS as_of,
                  count(*) OVER (PARTITION BY c.resident_id, {cols}) AS agreeing
           FROM {{records}} c JOIN person_records p USING (source_system, source_record_id)
@@ -98,12 +109,14 @@ def attribute_sql(attribute: str, rule: dict) -> str:
 )"""
 
 
-#: what a resident's golden row is computed from (incremental.py): its records, their content and whether current
-RESIDENT_INPUTS = """
+#: what a resident's golden row is computed from (incremental.py): its records, their content, whether current
+#: and whether their end date has passed (a record can stop being live with no change to it: `prefer: live`)
+RESIDENT_INPUTS = f"""
     SELECT c.resident_id,
-           bit_xor(hash(c.source_system, c.source_record_id, p.record_hash, p.is_current)) AS record_hash,
+           bit_xor(hash(c.source_system, c.source_record_id, p.record_hash, p.is_current,
+                        coalesce(p.end_date <= {AS_OF}, false))) AS record_hash,
            max(p.last_seen) AS last_seen
-    FROM {records} c JOIN person_records p USING (source_system, source_record_id)
+    FROM {{records}} c JOIN person_records p USING (source_system, source_record_id)
     GROUP BY c.resident_id"""
 
 

@@ -11,7 +11,8 @@ COLUMNS = {"source_system": "VARCHAR", "source_record_id": "VARCHAR", "name_raw"
            "middle_names": "VARCHAR", "surname": "VARCHAR", "dob": "DATE", "sex": "VARCHAR", "nhs_number": "VARCHAR",
            "ni_number": "VARCHAR", "uprn": "VARCHAR", "address": "VARCHAR", "postcode": "VARCHAR", "ward": "VARCHAR",
            "polling_district": "VARCHAR", "easting": "DOUBLE", "northing": "DOUBLE", "phone": "VARCHAR",
-           "mobile": "VARCHAR", "email": "VARCHAR", "date_of_death": "DATE", "start_date": "DATE",
+           "mobile": "VARCHAR", "email": "VARCHAR", "date_of_death": "DATE", "start_date": "DATE", "end_date": "DATE",
+           "status": "VARCHAR",
            "first_seen": "DATE", "last_seen": "DATE", "is_current": "BOOLEAN", "record_hash": "UBIGINT"}
 
 
@@ -61,6 +62,47 @@ def test_a_record_no_longer_in_its_system_does_not_supply_the_current_address(wa
         is_current=False)
     add(warehouse, "R1", "council_tax", "ct2", surname="KHAN", uprn="200", start_date=date(2024, 1, 1))
     assert golden(warehouse, "R1")["uprn"] == "200"
+
+
+def test_a_liability_that_has_ended_does_not_keep_the_golden_address(warehouse):
+    # still in the council tax extract (current), but ended before the extract date: they left in September
+    add(warehouse, "R1", "council_tax", "ct1", surname="KHAN", uprn="100", start_date=date(2021, 4, 1),
+        end_date=date(2026, 9, 30), status="ended")
+    add(warehouse, "R1", "nhs_demographics", "n1", surname="KHAN", uprn="200", start_date=date(2019, 6, 1))
+    g = golden(warehouse, "R1")
+    assert (g["uprn"], g["address_source"]) == ("200", "nhs_demographics")
+
+
+def test_an_end_date_alone_or_an_ended_status_alone_ends_a_record(warehouse):
+    add(warehouse, "R1", "council_tax", "ct1", surname="KHAN", uprn="100", start_date=date(2021, 4, 1),
+        end_date=date(2026, 9, 30))                      # no status column mapped
+    add(warehouse, "R1", "nhs_demographics", "n1", surname="KHAN", uprn="200", start_date=date(2019, 6, 1))
+    add(warehouse, "R2", "housing_tenancies", "h2", surname="OKAFOR", uprn="300", start_date=date(2022, 1, 1),
+        status="ended")                                  # closed, end date not given
+    add(warehouse, "R2", "electoral_register", "e2", surname="OKAFOR", uprn="400", start_date=date(2018, 1, 1))
+    assert golden(warehouse, "R1")["uprn"] == "200"
+    assert golden(warehouse, "R2")["uprn"] == "400"
+
+
+def test_a_liability_ending_after_the_extract_date_still_places_them_there(warehouse):
+    add(warehouse, "R1", "council_tax", "ct1", surname="KHAN", uprn="100", start_date=date(2021, 4, 1),
+        end_date=date(2026, 12, 31), status="active")    # notice given, not yet ended
+    add(warehouse, "R1", "nhs_demographics", "n1", surname="KHAN", uprn="200", start_date=date(2019, 6, 1))
+    assert golden(warehouse, "R1")["uprn"] == "100"
+
+
+def test_a_run_after_an_end_date_passes_moves_the_golden_address_though_no_record_changed(warehouse):
+    from resident_index.golden.survivorship import build_golden_residents
+
+    add(warehouse, "R1", "council_tax", "ct1", surname="KHAN", uprn="100", start_date=date(2021, 4, 1),
+        end_date=date(2026, 11, 15), record_hash=1)
+    add(warehouse, "R1", "nhs_demographics", "n1", surname="KHAN", uprn="200", start_date=date(2019, 6, 1),
+        record_hash=2)
+    build_golden_residents(warehouse)
+    assert warehouse.execute("SELECT uprn FROM golden_residents").fetchone()[0] == "100"
+    warehouse.execute("UPDATE person_records SET last_seen = DATE '2026-11-20'")  # the next extract, same rows
+    assert build_golden_residents(warehouse)["mode"] != "full"
+    assert warehouse.execute("SELECT uprn FROM golden_residents").fetchone()[0] == "200"
 
 
 def test_names_used_services_and_death_are_kept(warehouse):
