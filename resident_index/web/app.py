@@ -510,6 +510,7 @@ async def emergency_page(request: Request):
         return page(request, "emergency.html", {"result": None, "error": str(exc), "qp": qp}, status=400)
     svg = emergency.svg_plot(result["rows"], result["at"], result["radius"])
     return page(request, "emergency.html", {"result": result, "svg": svg, "error": None, "qp": qp,
+                                            "shown": emergency.for_the_page(result["rows"]),
                                             "query": urlencode({k: v for k, v in qp.items()}),
                                             "titles": emergency.FLAG_TITLES})
 

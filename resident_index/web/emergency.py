@@ -27,6 +27,9 @@ FLAG_TITLES = {"adult_care": "receives adult social care", "blue_badge": "blue b
                "under_5": "under 5", "over_75": "over 75"}
 #: the most a radius query may ask for (metres): a borough-wide list is the GIS export, not a page
 MAX_RADIUS = 5000
+#: the most rows the page's table lists (a dense 300 m holds thousands); the map, the counts and the
+#: GeoJSON/CSV exports always hold everyone
+PAGE_ROWS = 500
 
 
 @dataclass
@@ -144,6 +147,14 @@ def within(con: duckdb.DuckDBPyConnection, at: Centre, radius_m: float, systems:
                          " ORDER BY distance_m, resident_id")
     cols = [d[0] for d in result.description]
     return [dict(zip(cols, row)) for row in result.fetchall()]
+
+
+def for_the_page(rows: list[dict], limit: int | None = None) -> list[dict]:
+    """The table's rows: everyone with a flag first, then the others, each nearest first; at most `limit`
+    (PAGE_ROWS)."""
+    limit = PAGE_ROWS if limit is None else limit
+    flagged = [r for r in rows if any(r.get(f) for f in FLAGS)]
+    return (flagged + [r for r in rows if not any(r.get(f) for f in FLAGS)])[:limit]
 
 
 def summary(rows: list[dict]) -> dict:

@@ -261,6 +261,23 @@ def test_emergency_planning_radius_flags_and_exports(sign_in, web_env, someone):
     assert "give 1 to 5000 metres" in c.get("/emergency", params={**params, "radius": "90000"}).text
 
 
+def test_a_crowded_radius_lists_the_flagged_first_and_says_the_exports_hold_everyone(sign_in, someone, monkeypatch):
+    from resident_index.web import emergency
+
+    monkeypatch.setattr(emergency, "PAGE_ROWS", 5)
+    c = sign_in("t.adeyemi")
+    params = {"postcode": someone["postcode"], "radius": "5000"}
+    everyone = c.get("/emergency.geojson", params=params).json()["features"]
+    flagged = [f["id"] for f in everyone if any(f["properties"][k] for k in emergency.FLAGS)]
+    assert len(everyone) > 5 and flagged
+    text = c.get("/emergency", params=params).text
+    listed = re.findall(r"<tr><td>\d+ m</td><td>([^<]+)</td>", text)
+    assert listed == flagged[:5] + [f["id"] for f in everyone if f["id"] not in flagged][:5 - len(flagged[:5])]
+    assert f"The table lists 5 of the {len(everyone)} residents" in text
+    small = c.get("/emergency", params={**params, "radius": "1"}).text
+    assert "The table lists" not in small and "Everyone with a flag first" in small
+
+
 def test_a_role_without_the_purpose_is_refused_and_audited(sign_in):
     caseworker = sign_in("a.okafor")
     refused = caseworker.get("/emergency", params={"postcode": "NB1 1AA", "radius": "100"})
