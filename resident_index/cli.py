@@ -14,6 +14,7 @@ from pathlib import Path
 
 from resident_index import settings
 from resident_index.files import private_dir
+from resident_index.tables import has_table
 
 
 #: `resident-index run`'s exit code when everything was built but an extract was rejected or a landed file
@@ -213,7 +214,7 @@ def _review(args: argparse.Namespace) -> int:
               "it applies from the next build_index run")
         return 0
     with _reading(args.wait) as (con, about):
-        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'review_queue'").fetchone()[0]:
+        if not has_table(con, "review_queue"):
             raise CliError("there is no review queue yet: build_index makes it", code=1)
         print(f"review queue {read_snapshot.as_at(about)}")
         decided = _decided_since(wait=0)

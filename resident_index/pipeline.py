@@ -20,6 +20,7 @@ from resident_index.recovery import recover_dead_runs, slot_holders
 from resident_index.resolution.splink_model import MODEL_FILE
 from resident_index.sources.landing import scan_landing
 from resident_index.sources.spec import load_registry
+from resident_index.tables import has_table
 
 
 @dataclass
@@ -162,25 +163,25 @@ def summary(seconds: float, outcome: RunOutcome | None = None) -> str:
         return "\n".join(lines + ["nothing was built: no warehouse yet"])
     con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
     try:
-        if _has(con, "landing_log"):
+        if has_table(con, "landing_log"):
             lines.append(f"{'source':<22}{'extracts':>9}{'landed':>9}{'staged':>9}{'quarant.':>9}{'accepted':>9}")
             lines += [f"{s:<22}{e:>9}{lnd:>9}{stg:>9}{q:>9}{a:>9}" for s, e, lnd, stg, q, a in con.execute(
                 """SELECT source_system, count(*), sum(rows_landed), sum(rows_staged), sum(rows_quarantined),
                           count(*) FILTER (accepted) FROM landing_log GROUP BY 1 ORDER BY 1""").fetchall()]
             lines.append("")
-        if _has(con, "person_records"):
+        if has_table(con, "person_records"):
             records, with_uprn = con.execute("SELECT count(*), count(uprn) FROM person_records").fetchone()
             lines.append(f"person_records: {records} records, {with_uprn / max(records, 1):.1%} with a UPRN")
-        if _has(con, "review_queue"):
+        if has_table(con, "review_queue"):
             residents = con.execute("SELECT count(DISTINCT resident_id) FROM resident_crosswalk").fetchone()[0]
             queue = con.execute("SELECT count(*) FROM review_queue").fetchone()[0]
             lines.append(f"resident_crosswalk: {residents} residents; review_queue: {queue} pairs "
                          "(`resident-index review`)")
-        if _has(con, "households"):
+        if has_table(con, "households"):
             people, households = con.execute("SELECT (SELECT count(*) FROM golden_residents), count(*) FROM households").fetchone()
             lines.append(f"golden_residents: {people} residents in {households} households "
                          "(`resident-index find \"<name>\"`, `resident-index show <resident_id>`)")
-        if _has(con, "resolution_evaluation"):
+        if has_table(con, "resolution_evaluation"):
             f1, b3 = con.execute("SELECT result->'pairwise'->>'f1', result->'bcubed'->>'f1' "
                                  "FROM resolution_evaluation").fetchone()
             lines.append(f"accuracy against the synthetic truth: pairwise F1 {float(f1):.4f}, B-cubed F1 {float(b3):.4f}")
@@ -193,7 +194,3 @@ def summary(seconds: float, outcome: RunOutcome | None = None) -> str:
 
 def _count(items: list, noun: str) -> str:
     return f"{len(items)} {noun}{'s' if len(items) != 1 else ''} {'were' if len(items) != 1 else 'was'}"
-
-
-def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0])

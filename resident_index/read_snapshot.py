@@ -31,6 +31,7 @@ from resident_index import settings, warehouse_lock
 from resident_index.golden.lookup import NAME_KEYS_SQL, NAME_TOKENS_SQL
 from resident_index.transactions import transaction
 from resident_index.web import emergency
+from resident_index.tables import has_table
 
 #: everything lookup.find/show and the review queue read (resident_id_history: the web app's search sends a
 #: retired resident ID on to the one its records went to)
@@ -111,7 +112,7 @@ def publish(con: duckdb.DuckDBPyConnection, build: str, target: Path | None = No
 
 def info(con: duckdb.DuckDBPyConnection) -> dict | None:
     """When the snapshot `con` reads was published, by which build, and its latest extract date."""
-    if not con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{INFO}'").fetchone()[0]:
+    if not has_table(con, INFO):
         return None
     published_at, build, latest = con.execute(f"SELECT published_at, build, latest_extract FROM {INFO}").fetchone()
     return {"published_at": published_at, "build": build, "latest_extract": latest}

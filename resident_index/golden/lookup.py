@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 import duckdb
+from resident_index.tables import has_table
 
 LINEAGE = ("name", "dob", "sex", "nhs_number", "ni_number", "address", "phone", "mobile", "email", "date_of_death")
 VALUES = {"name": "concat_ws(' ', title, forename, middle_names, surname)",
@@ -57,8 +58,6 @@ KEY_SIMILARITY = 0.6
 ONE_WORD_SIMILARITY = 0.8
 
 
-def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = {_literal(table)}").fetchone()[0] > 0
 
 
 def find(con: duckdb.DuckDBPyConnection, name: str, dob: date | None = None, postcode: str | None = None,
@@ -75,7 +74,7 @@ def find(con: duckdb.DuckDBPyConnection, name: str, dob: date | None = None, pos
     first, last = query.split(" ")[0], query.split(" ")[-1]
     pc = re.sub(r"\s+", "", postcode or "").upper() or None
     q, qf, ql, qd, qp = (_literal(v) for v in (query, first, last, dob and dob.isoformat(), pc))
-    if _has(con, "name_keys") and _has(con, "name_tokens"):
+    if has_table(con, "name_keys") and has_table(con, "name_tokens"):
         keys, tokens = "name_keys", "name_tokens"
     else:  # the warehouse itself, before a read snapshot is published: the same tables, computed here
         keys = f"({NAME_KEYS_SQL.format(golden='golden_residents')})"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 import duckdb
+from resident_index.tables import has_table
 
 POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"
 PHONE = r"^\+?[0-9][0-9 ]{9,14}$"
@@ -51,15 +52,12 @@ def suppressed_select(con: duckdb.DuckDBPyConnection, table: str, counts: list[s
     return f"SELECT {', '.join(parts)} FROM {table}"
 
 
-def _has(con, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
-                            [table]).fetchone()[0])
 
 
 def _identifiers(con) -> str:
     """A temp table _pii_values(value, kind) of every identifying string the warehouse holds; its name."""
     parts = []
-    if _has(con, "golden_residents"):
+    if has_table(con, "golden_residents"):
         parts += ["SELECT resident_id::VARCHAR, 'a resident ID' FROM golden_residents",
                   "SELECT nhs_number::VARCHAR, 'an NHS number' FROM golden_residents",
                   "SELECT ni_number::VARCHAR, 'an NI number' FROM golden_residents",
@@ -68,16 +66,16 @@ def _identifiers(con) -> str:
                   "SELECT mobile::VARCHAR, 'a phone number' FROM golden_residents",
                   "SELECT concat_ws(' ', forename, surname)::VARCHAR, 'a name' FROM golden_residents WHERE forename IS NOT NULL",
                   "SELECT upper(address::VARCHAR), 'an address' FROM golden_residents"]
-    if _has(con, "resident_crosswalk"):
+    if has_table(con, "resident_crosswalk"):
         parts += ["SELECT source_record_id::VARCHAR, 'a source record ID' FROM resident_crosswalk"]
-    if _has(con, "llpg"):
+    if has_table(con, "llpg"):
         parts += ["SELECT uprn::VARCHAR, 'a UPRN' FROM llpg", "SELECT upper(address_text::VARCHAR), 'an address' FROM llpg"]
     body = " UNION ALL ".join(f"SELECT * FROM ({p}) AS t(value, kind)" for p in parts) or \
         "SELECT NULL::VARCHAR AS value, NULL::VARCHAR AS kind WHERE false"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _pii_values AS SELECT DISTINCT value, kind FROM ({body}) "
                 "WHERE value IS NOT NULL AND length(value) > 3")
     dates = []
-    if _has(con, "golden_residents"):
+    if has_table(con, "golden_residents"):
         dates = ["SELECT dob::DATE, 'a date of birth' FROM golden_residents",
                  "SELECT date_of_death::DATE, 'a date of death' FROM golden_residents",
                  "SELECT (dob + INTERVAL 18 YEAR)::DATE, 'a date derived from a date of birth' FROM golden_residents",

@@ -19,6 +19,7 @@ from resident_index import settings
 from resident_index.files import private_dir, replaced_atomically
 from resident_index.protection import analytical, audit, rights
 from resident_index.protection.config import ALL, Protection
+from resident_index.tables import has_table
 
 SYSTEM_USER = "system:build_marts"
 
@@ -36,7 +37,7 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]
 def _crosswalk(con) -> list[tuple[str, str, str]] | None:
     if not rights.standing().by_record:
         return None
-    has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'resident_crosswalk'").fetchone()[0]
+    has = has_table(con, "resident_crosswalk")
     return con.execute("SELECT resident_id, source_system, source_record_id FROM resident_crosswalk").fetchall() \
         if has else None
 

@@ -31,6 +31,7 @@ import duckdb
 from resident_index import settings
 from resident_index.files import private_dir
 from resident_index.protection import audit, rights
+from resident_index.tables import has_table
 
 TABLES = ("golden_residents", "resident_addresses", "households", "household_changes", "relationships",
           "resident_events", "resident_crosswalk", "audit_log")
@@ -52,9 +53,6 @@ def _rows(con, sql: str, params=()) -> list[dict]:
     return [dict(zip(cols, r)) for r in result.fetchall()]
 
 
-def _has(con, table: str, schema: str = "main") -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-                            [schema, table]).fetchone()[0])
 
 
 class Scrubber:
@@ -64,7 +62,7 @@ class Scrubber:
         self.subject = subject
         self.others = {r for (r,) in con.execute("SELECT DISTINCT resident_id FROM resident_crosswalk "
                                                  "WHERE resident_id <> ?", [subject]).fetchall()}
-        if _has(con, "resident_id_history"):
+        if has_table(con, "resident_id_history"):
             self.others |= {r for (r,) in con.execute(
                 "SELECT DISTINCT resident_id FROM resident_id_history WHERE resident_id <> ? UNION "
                 "SELECT DISTINCT related_id FROM resident_id_history WHERE related_id IS NOT NULL AND related_id <> ?",
@@ -148,7 +146,7 @@ def gather(con: duckdb.DuckDBPyConnection, resident_id: str) -> dict:
     # every source record: as staged (each extract) and as landed
     staged, wanted = [], {}
     for system in sorted({r["source_system"] for r in records}):
-        if not _has(con, system, "staging"):
+        if not has_table(con, system, "staging"):
             continue
         ids = [r["source_record_id"] for r in records if r["source_system"] == system]
         for row in _rows(con, f'SELECT * FROM staging."{system}" WHERE source_record_id IN '
@@ -188,7 +186,7 @@ def gather(con: duckdb.DuckDBPyConnection, resident_id: str) -> dict:
     # matching: pairs among their own records; comparisons with others counted only
     uid_own = sorted(own)
     pairs, cross = [], 0
-    if _has(con, "resolution_pairs") and uid_own:
+    if has_table(con, "resolution_pairs") and uid_own:
         for p in _rows(con, """SELECT unique_id_l, unique_id_r, match_probability, match_weight FROM resolution_pairs
                                WHERE unique_id_l IN (SELECT unnest(?::VARCHAR[])) OR unique_id_r IN (SELECT unnest(?::VARCHAR[]))
                                ORDER BY ALL""", [uid_own, uid_own]):
@@ -198,7 +196,7 @@ def gather(con: duckdb.DuckDBPyConnection, resident_id: str) -> dict:
                 cross += 1
     reviews = []
     for table in ("review_decisions", "review_queue"):
-        if not _has(con, table) or not uid_own:
+        if not has_table(con, table) or not uid_own:
             continue
         for row in _rows(con, f"""SELECT * FROM {table} WHERE unique_id_l IN (SELECT unnest(?::VARCHAR[]))
                                   OR unique_id_r IN (SELECT unnest(?::VARCHAR[])) ORDER BY unique_id_l, unique_id_r""",
@@ -232,7 +230,7 @@ def gather(con: duckdb.DuckDBPyConnection, resident_id: str) -> dict:
             if n:
                 related_on[f"{table}.{column}"] = n
     history = _rows(con, "SELECT * FROM resident_id_history WHERE resident_id = ? ORDER BY recorded_at",
-                    [resident_id]) if _has(con, "resident_id_history") else []
+                    [resident_id]) if has_table(con, "resident_id_history") else []
 
     shown = [{"seq": e["seq"], "at": e["at"], "user": e.get("user"), "purpose": e.get("purpose"),
               "action": e["action"], "outcome": e["outcome"], "table": e.get("table"),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from resident_index.tables import has_table
 
 
 def load_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path, crosswalk: str = "resident_crosswalk") -> None:
@@ -88,8 +89,6 @@ def hard_cases(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> list[dict]:
     return [{"case": case, "pairs_of_people": pairs, "wrongly_merged": merged} for case, pairs, merged in rows]
 
 
-def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0] > 0
 
 
 def _true_person(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
@@ -102,7 +101,7 @@ def _true_person(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
 def cannot_link_costs(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Per clustering rule (cluster_refusals): links it refused between different people (kept apart rightly)
     and between records of one person that ended in different residents (true pairs it cost)."""
-    if not _has(con, "cluster_refusals"):
+    if not has_table(con, "cluster_refusals"):
         return []
     rows = con.execute("""
         WITH cw AS (SELECT source_system || '|' || source_record_id AS unique_id, resident_id FROM resident_crosswalk)
@@ -121,7 +120,7 @@ def cannot_link_costs(con: duckdb.DuckDBPyConnection) -> list[dict]:
 def blocking_coverage(con: duckdb.DuckDBPyConnection, rules: list[str]) -> dict:
     """Per blocking rule: the true pairs (two records of one person) it admits, and those it alone admits
     (no other rule would score them); and the true pairs no rule admits (never scored)."""
-    if not rules or not _has(con, "resolution_input"):
+    if not rules or not has_table(con, "resolution_input"):
         return {}
     flags = ", ".join(f"coalesce(({rule}), false) AS r{i}" for i, rule in enumerate(rules))
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _true_pair_rules AS
@@ -142,7 +141,7 @@ def review_worth(con: duckdb.DuckDBPyConnection, cfg: dict, top: int = 500) -> d
     from the truth, here only): reclustered with them as reviewers' verdicts. Needs _person."""
     from resident_index.resolution.resolve import cluster_with_verdicts
 
-    if not _has(con, "review_queue"):
+    if not has_table(con, "review_queue"):
         return {}
     size = con.execute("SELECT count(*) FROM review_queue").fetchone()[0]
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _simulated_verdicts AS

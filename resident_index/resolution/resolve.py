@@ -17,6 +17,7 @@ import pyarrow as pa
 from resident_index.resolution.clustering import ConflictRules, Evidence, Link, cluster
 from resident_index.resolution.identity import assign_ids, id_number
 from resident_index.transactions import transaction
+from resident_index.tables import has_table
 
 STATE_DDL = """
 CREATE TABLE IF NOT EXISTS review_decisions (
@@ -281,7 +282,7 @@ def _write_refusals(con: duckdb.DuckDBPyConnection, refusals: list, incremental:
     con.register("_refusals", pa.table({"a": pa.array(a, pa.string()), "b": pa.array(b, pa.string()),
                                         "probability": pa.array(probability, pa.float64()),
                                         "how": pa.array(how, pa.string()), "rule": pa.array(rule, pa.string())}))
-    have = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cluster_refusals'").fetchone()[0]
+    have = has_table(con, "cluster_refusals")
     if incremental and have:
         con.execute("""DELETE FROM cluster_refusals WHERE a IN (SELECT unique_id FROM _affected)
                                                     OR b IN (SELECT unique_id FROM _affected)""")

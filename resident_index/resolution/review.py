@@ -19,6 +19,7 @@ from resident_index import incremental
 from resident_index.resolution.resolve import ensure_state
 from resident_index.files import replaced_atomically
 from resident_index.transactions import transaction
+from resident_index.tables import has_table
 
 QUEUE_SQL = Path(__file__).with_name("review_queue.sql")
 
@@ -110,8 +111,6 @@ def unknown_record_ids(con: duckdb.DuckDBPyConnection, ids: list[str], table: st
             f"(source systems: {', '.join(systems)}), as `resident-index show` and `review` print them")
 
 
-def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0] > 0
 
 
 def verdict_conflict(con: duckdb.DuckDBPyConnection, left: str, right: str) -> str | None:
@@ -119,7 +118,7 @@ def verdict_conflict(con: duckdb.DuckDBPyConnection, left: str, right: str) -> s
     numbers (on the records or on their residents' other records) keep them apart even so: the verdict is
     kept and the pair shows in the review queue as refused. A rule a verdict overrides (one person listed
     once per address or group, dates of birth, age, contacts) is named too."""
-    if not _has(con, "resident_crosswalk"):
+    if not has_table(con, "resident_crosswalk"):
         return None
     held = con.execute("""
         WITH cw AS (SELECT source_system || '|' || source_record_id AS unique_id, resident_id FROM resident_crosswalk),
@@ -141,7 +140,7 @@ def verdict_conflict(con: duckdb.DuckDBPyConnection, left: str, right: str) -> s
             return (f"warning: {left} and {right} hold different {kind} ({', '.join(a)} and {', '.join(b)}); no "
                     "verdict joins two of those, so they stay apart. Your verdict is kept and the pair shows in the "
                     f"review queue as refused: correct the {kind[:-1]} in the source system, then they link")
-    if _has(con, "cluster_refusals"):
+    if has_table(con, "cluster_refusals"):
         rules = [r[0] for r in con.execute("""SELECT DISTINCT rule FROM cluster_refusals
                                               WHERE least(a, b) = least(?, ?) AND greatest(a, b) = greatest(?, ?)
                                               ORDER BY 1""", [left, right, left, right]).fetchall()]

@@ -21,6 +21,7 @@ from datetime import date
 import duckdb
 
 from resident_index.golden.lookup import _literal
+from resident_index.tables import has_table
 
 FLAGS = ("adult_care", "blue_badge", "under_5", "over_75")
 FLAG_TITLES = {"adult_care": "receives adult social care", "blue_badge": "blue badge holder",
@@ -104,9 +105,7 @@ POINTS_TABLE = "emergency_points"
 
 def points(con: duckdb.DuckDBPyConnection) -> str:
     """What to read the points from on `con`: the snapshot's table, or the same rows worked out inline."""
-    held = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
-                       [POINTS_TABLE]).fetchone()[0]
-    return POINTS_TABLE if held else "(" + POINTS_SQL.format(golden="golden_residents", events="resident_events") + ")"
+    return POINTS_TABLE if has_table(con, POINTS_TABLE) else "(" + POINTS_SQL.format(golden="golden_residents", events="resident_events") + ")"
 
 
 def _flag(systems: list[str]) -> str:

@@ -11,7 +11,8 @@ from datetime import date
 import duckdb
 
 from resident_index.golden import lookup
-from resident_index.golden.lookup import _has, _literal
+from resident_index.golden.lookup import _literal
+from resident_index.tables import has_table
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 NI_NUMBER = re.compile(r"^[A-Z]{2}[0-9]{6}[A-D]?$")
@@ -36,7 +37,7 @@ def current_id(con: duckdb.DuckDBPyConnection, resident_id: str) -> str | None:
         seen.add(rid)
         if con.execute(f"SELECT 1 FROM golden_residents WHERE resident_id = {_literal(rid)}").fetchone():
             return rid
-        if not _has(con, "resident_id_history"):
+        if not has_table(con, "resident_id_history"):
             return None
         row = con.execute(f"""SELECT related_id FROM resident_id_history
                               WHERE event = 'merge' AND resident_id = {_literal(rid)}

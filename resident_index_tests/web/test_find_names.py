@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from resident_index.golden import lookup
+from resident_index.tables import has_table
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def swapped(word: str, rng: random.Random) -> str:
 
 def test_find_lists_the_resident_for_their_name_as_typed_and_the_snapshot_agrees_with_the_warehouse(cons):
     snapshot, warehouse = cons
-    assert lookup._has(snapshot, "name_keys") and not lookup._has(warehouse, "name_keys")
+    assert has_table(snapshot, "name_keys") and not has_table(warehouse, "name_keys")
     rng = random.Random(5)
     people = snapshot.execute("""SELECT resident_id, forename, surname, names_used FROM golden_residents
                                  WHERE length(forename) >= 4 AND length(surname) >= 4
