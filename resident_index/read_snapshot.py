@@ -29,9 +29,9 @@ import duckdb
 
 from resident_index import settings, warehouse_lock
 from resident_index.golden.lookup import NAME_KEYS_SQL, NAME_TOKENS_SQL
+from resident_index.tables import has_table
 from resident_index.transactions import transaction
 from resident_index.web import emergency
-from resident_index.tables import has_table
 
 #: everything lookup.find/show and the review queue read (resident_id_history: the web app's search sends a
 #: retired resident ID on to the one its records went to)

@@ -105,7 +105,9 @@ POINTS_TABLE = "emergency_points"
 
 def points(con: duckdb.DuckDBPyConnection) -> str:
     """What to read the points from on `con`: the snapshot's table, or the same rows worked out inline."""
-    return POINTS_TABLE if has_table(con, POINTS_TABLE) else "(" + POINTS_SQL.format(golden="golden_residents", events="resident_events") + ")"
+    if has_table(con, POINTS_TABLE):
+        return POINTS_TABLE
+    return "(" + POINTS_SQL.format(golden="golden_residents", events="resident_events") + ")"
 
 
 def _flag(systems: list[str]) -> str:
@@ -151,9 +153,7 @@ def within(con: duckdb.DuckDBPyConnection, at: Centre, radius_m: float, systems:
 def for_the_page(rows: list[dict], limit: int | None = None) -> list[dict]:
     """The table's rows: everyone with a flag first, then the others, each nearest first; at most `limit`
     (PAGE_ROWS)."""
-    limit = PAGE_ROWS if limit is None else limit
-    flagged = [r for r in rows if any(r.get(f) for f in FLAGS)]
-    return (flagged + [r for r in rows if not any(r.get(f) for f in FLAGS)])[:limit]
+    return sorted(rows, key=lambda r: not any(r.get(f) for f in FLAGS))[:PAGE_ROWS if limit is None else limit]
 
 
 def summary(rows: list[dict]) -> dict:
