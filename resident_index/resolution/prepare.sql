@@ -14,8 +14,12 @@ SELECT
     left(forename, 1) AS forename_initial,
     surname,
     previous_surname,
-    dob,
-    strftime(dob, '%Y-%m-%d') AS dob_text,
+    -- the date of birth the model and blocking compare: as written, even where the plausibility check set it
+    -- aside (a birth after the extract is often a one-digit slip; a register may hold people born before
+    -- 1910); the clustering rules on age and dates of birth read only the checked one
+    coalesce(dob, dob_written) AS dob,
+    strftime(coalesce(dob, dob_written), '%Y-%m-%d') AS dob_text,
+    dob AS dob_checked,
     postcode,
     -- a UK sector ("NW1 2"); a postcode of digits only (Australia, Germany, the US) gives all but its last digit
     CASE WHEN postcode_valid THEN left(postcode, length(postcode) - 2)
@@ -35,7 +39,7 @@ SELECT
     coalesce(h.distinct_at_address, false) AS distinct_at_address,
     CASE WHEN h.distinct_in_group THEN group_ref END AS distinct_group,
     nullif(split_part(middle_names, ' ', 1), '') AS middle_name,
-    md5(concat_ws('|', forename, surname, previous_surname, dob, postcode, uprn, address, nhs_number, ni_number, shared_id,
+    md5(concat_ws('|', forename, surname, previous_surname, coalesce(dob, dob_written), postcode, uprn, address, nhs_number, ni_number, shared_id,
                   email, mobile, phone)) AS fingerprint,
     record_hash
 FROM {records}

@@ -75,8 +75,8 @@ def _current_inputs(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
         """, {"threshold": cfg["link_threshold"]})
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _evidence_now AS
-        SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email,
-               md5(concat_ws('|', nhs_number, ni8, dob, latest_dob, phone, email, source_system, uprn,
+        SELECT unique_id, nhs_number, ni8, dob_checked AS dob, latest_dob, phone, email,
+               md5(concat_ws('|', nhs_number, ni8, dob_checked, latest_dob, phone, email, source_system, uprn,
                              distinct_at_address)) AS fingerprint
         FROM resolution_input""")
     # a system that never lists one person twice at one address: its records at one UPRN are different people;

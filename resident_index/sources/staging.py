@@ -51,6 +51,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, spec: SourceSpec | None = None
         con.execute(f"ALTER TABLE staging.{spec.name} ADD COLUMN IF NOT EXISTS raw_hash UBIGINT")
         for column in ("role_code", "status_code"):  # added with codes: (a warehouse staged before them)
             con.execute(f"ALTER TABLE staging.{spec.name} ADD COLUMN IF NOT EXISTS {column} VARCHAR")
+        # added for matching (an implausible date of birth as written): null in rows staged before it
+        con.execute(f"ALTER TABLE staging.{spec.name} ADD COLUMN IF NOT EXISTS dob_written DATE")
 
 
 @dataclass
@@ -312,7 +314,7 @@ _CONTENT = [c for c in COLUMNS if c not in ("extract_date", "row_number")] + ["f
 #: record_hash, over a staging row with first_seen: its raw_hash says what was read (values, spec, code), and
 #: its date of birth is re-checked against each extract's date; a row staged before raw_hash existed is hashed whole
 _RECORD_HASH = (f"CASE WHEN raw_hash IS NULL THEN hash({', '.join(_CONTENT)}) "
-                "ELSE hash(raw_hash, dob, dob_flag, first_seen) END")
+                "ELSE hash(raw_hash, dob, dob_flag, dob_written, first_seen) END")
 
 
 def _rebuild_source(con: duckdb.DuckDBPyConnection, source: str) -> None:

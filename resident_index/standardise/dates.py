@@ -97,7 +97,9 @@ def check_dob(values: pl.Series, flags: pl.Series, as_of: date) -> pl.DataFrame:
 
     PLACEHOLDER_DOBS become `placeholder`; dates after `as_of` or older than MAX_AGE whole years become
     `implausible`; other dates keep their incoming flag (so nulls stay missing/unparseable) or `ok`.
-    Returns `value` (Date) and `flag` (String).
+    Returns `value` (Date), `flag` (String) and `written` (Date): an implausible date as the record gives it,
+    null otherwise. Matching compares it (2062-08-30 is one slip from another record's 2002-08-30, and a
+    register of people born before 1910 is no mistake); the golden record and the marts never read it.
     """
     oldest = _years_before(as_of, MAX_AGE + 1)  # born on or before this -> at least MAX_AGE + 1 today
     flag = pl.select(
@@ -106,4 +108,5 @@ def check_dob(values: pl.Series, flags: pl.Series, as_of: date) -> pl.DataFrame:
         .when(values.is_not_null()).then(pl.lit("ok"))
         .otherwise(flags.cast(pl.String))
     ).to_series().alias("flag")
-    return pl.DataFrame([keep_where(values, flag == "ok").alias("value"), flag])
+    return pl.DataFrame([keep_where(values, flag == "ok").alias("value"), flag,
+                         keep_where(values, flag == "implausible").alias("written")])

@@ -71,7 +71,9 @@ def _date(raw: pl.DataFrame, spec: SourceSpec, field: str) -> pl.DataFrame:
 def _dob(raw: pl.DataFrame, spec: SourceSpec, extract_date: date) -> pl.DataFrame:
     """Date of birth and its flag; implausible is judged against the extract's date."""
     dob = _date(raw, spec, "dob")
-    return dates.check_dob(dob["value"], dob["flag"], extract_date) if "dob" in spec.columns else dob
+    if "dob" not in spec.columns:
+        return dob.with_columns(written=pl.lit(None, dtype=pl.Date))
+    return dates.check_dob(dob["value"], dob["flag"], extract_date)
 
 
 def standardise_changed(raw: pl.DataFrame, spec: SourceSpec, extract_date: date,
@@ -91,9 +93,10 @@ def standardise_changed(raw: pl.DataFrame, spec: SourceSpec, extract_date: date,
     fresh = standardise(fresh_raw.drop("raw_hash"), spec, extract_date).with_columns(fresh_raw["raw_hash"])
     dob = _dob(kept_raw, spec, extract_date)
     kept = (kept_raw.select("row_number", "raw_hash")
-            .join(previous.drop("extract_date", "row_number", "dob", "dob_flag"), on="raw_hash", how="left",
-                  maintain_order="left")
-            .with_columns(extract_date=pl.lit(extract_date, dtype=pl.Date), dob=dob["value"], dob_flag=dob["flag"]))
+            .join(previous.drop("extract_date", "row_number", "dob", "dob_flag", "dob_written", strict=False),
+                  on="raw_hash", how="left", maintain_order="left")
+            .with_columns(extract_date=pl.lit(extract_date, dtype=pl.Date), dob=dob["value"], dob_flag=dob["flag"],
+                          dob_written=dob["written"]))
     return pl.concat([fresh, kept.select(fresh.columns).cast(fresh.schema)]).sort("row_number")
 
 
@@ -130,7 +133,7 @@ def standardise(raw: pl.DataFrame, spec: SourceSpec, extract_date: date) -> pl.D
         "event_type": [spec.event_type] * n,
         **{c: people[c] for c in ("name_raw", "title", "forename", "middle_names", "surname",
                                   "previous_surname", "forename_canonical")},
-        "dob": dob["value"], "dob_flag": dob["flag"],
+        "dob": dob["value"], "dob_flag": dob["flag"], "dob_written": dob["written"],
         "sex": sex,
         "nhs_number": nhs["nhs_number"], "nhs_valid": nhs["nhs_valid"],
         "ni_number": ni["ni_number"], "ni_valid": ni["ni_valid"],

@@ -23,6 +23,8 @@ CANONICAL_SCHEMA: dict[str, tuple[str, pl.DataType, str]] = {
     "forename_canonical": ("VARCHAR", pl.Utf8, "forename with nicknames resolved (BILL -> WILLIAM)"),
     "dob": ("DATE", pl.Date, "date of birth; null when missing, unparseable, placeholder or implausible"),
     "dob_flag": ("VARCHAR", pl.Utf8, "ok | missing | unparseable | placeholder | implausible | not_held"),
+    "dob_written": ("DATE", pl.Date, "an implausible date of birth as written (flag implausible), for matching "
+                                     "only; null otherwise"),
     "sex": ("VARCHAR", pl.Utf8, "M | F | null"),
     "nhs_number": ("VARCHAR", pl.Utf8, "10 digits passing the mod-11 check; null otherwise"),
     "nhs_valid": ("BOOLEAN", pl.Boolean, "null when the source gave none, false when it failed the check"),

@@ -87,31 +87,32 @@ def dob(values, flags=None):
 @pytest.mark.parametrize("placeholder", [date(1900, 1, 1), date(1901, 1, 1), date(1800, 1, 1),
                                          date(1899, 12, 31), date(1911, 11, 11), date(1111, 11, 11)])
 def test_placeholder_birth_dates_are_removed_and_flagged(placeholder):
-    assert dob([placeholder]) == [(None, "placeholder")]
+    assert dob([placeholder]) == [(None, "placeholder", None)]
 
 
 def test_1_january_1970_is_a_real_birthday_not_a_placeholder():
-    assert dob([date(1970, 1, 1)]) == [(date(1970, 1, 1), "ok")]
+    assert dob([date(1970, 1, 1)]) == [(date(1970, 1, 1), "ok", None)]
 
 
-def test_births_in_the_future_or_over_115_years_ago_are_implausible():
+def test_births_in_the_future_or_over_115_years_ago_are_implausible_and_kept_as_written_for_matching():
     assert dob([date(2026, 11, 2), date(2026, 11, 1), date(1911, 11, 2), date(1910, 11, 1), date(1850, 6, 1)]) == [
-        (None, "implausible"),          # tomorrow
-        (date(2026, 11, 1), "ok"),      # born today
-        (date(1911, 11, 2), "ok"),      # 114 today, 115 tomorrow
-        (None, "implausible"),          # 116 today
-        (None, "implausible"),
+        (None, "implausible", date(2026, 11, 2)),   # tomorrow: often a one-digit slip of a real date
+        (date(2026, 11, 1), "ok", None),            # born today
+        (date(1911, 11, 2), "ok", None),            # 114 today, 115 tomorrow
+        (None, "implausible", date(1910, 11, 1)),   # 116 today
+        (None, "implausible", date(1850, 6, 1)),
     ]
 
 
 def test_check_dob_keeps_the_reason_a_date_was_already_missing():
     assert dob([None, None, date(1985, 7, 14)], ["missing", "unparseable", "ok"]) == [
-        (None, "missing"), (None, "unparseable"), (date(1985, 7, 14), "ok")]
+        (None, "missing", None), (None, "unparseable", None), (date(1985, 7, 14), "ok", None)]
 
 
 def test_parse_then_check_is_the_staging_pipeline_for_a_date_of_birth():
     raw = pl.Series(["14/07/1985", "01/01/1900", "", "31/02/1985", "01/01/2030"])
     parsed_dob = parse_dates(raw, ["%d/%m/%Y"], as_of=TODAY)
     out = check_dob(parsed_dob["value"], parsed_dob["flag"], TODAY)
-    assert out.schema == pl.Schema({"value": pl.Date, "flag": pl.String})
+    assert out.schema == pl.Schema({"value": pl.Date, "flag": pl.String, "written": pl.Date})
     assert out["flag"].to_list() == ["ok", "placeholder", "missing", "unparseable", "implausible"]
+    assert out["written"].to_list() == [None, None, None, None, date(2030, 1, 1)]  # a placeholder is never kept
