@@ -5,6 +5,7 @@ where the configured ones left a comparison the data holds untrained. See docs/m
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -73,7 +74,8 @@ def unlinked_by_source(con: duckdb.DuckDBPyConnection, rules: list[str]) -> list
                  " AND a.b = greatest(l.unique_id, r.unique_id))"
                  if "a" in incremental.table_columns(con, "cluster_state_apart") else "")
         held = incremental.table_columns(con, "resolution_input")
-        agree = " ".join(_AGREE.format(c=c) for c in ("nhs_number", "ni8", "dob") if c in held)
+        dob = "dob_checked" if "dob_checked" in held else "dob"  # the date the clustering rules read
+        agree = " ".join(_AGREE.format(c=c) for c in ("nhs_number", "ni8", dob) if c in held)
         paired = " UNION ".join(f"""SELECT l.unique_id FROM resolution_input l JOIN resolution_input r
                                     ON l.unique_id <> r.unique_id AND ({rule})
                                     WHERE true {agree} {apart}"""
@@ -173,7 +175,8 @@ def crosswalk_outcomes(con: duckdb.DuckDBPyConnection, model_prior: float, rules
                 if p["source"] == s["source"] and s["unlinked_share"] > p["unlinked_share"] + limits["unlinked_rise_max"]]
         outcomes.append(Outcome(
             "links_hold_against_last_run", not collapsed and not rose,
-            (f"Pairs of records together: {together:,} now, {before:,} after the last run. " if before else
+            (f"Pairs of records together: {together:,} now, {before:,} after the last healthy run on this "
+             "warehouse. " if before else
              f"Pairs of records together: {together:,} now. ")
             + ("" if not collapsed else
                f"That is under {limits['links_min_share_of_previous']:.0%} of the last run's: links collapsed. ")
@@ -181,7 +184,33 @@ def crosswalk_outcomes(con: duckdb.DuckDBPyConnection, model_prior: float, rules
                 f"{s['source']} (to {s['unlinked_share']:.1%})" for s in rose) + ". ")
             + ("" if not collapsed and not rose else
                "A new model, a changed extract layout or a standardisation fault can do this: compare the "
-               "sources' profiles and training.json with the last run's before the marts use it."),
+               "sources' profiles and training.json with the last run's before the marts use it. Until a run "
+               "passes, each is compared with that last healthy one; if the change is meant (a source taken "
+               "out, say), run once with model.yaml's health.links_min_share_of_previous at 0 and "
+               "unlinked_rise_max at 1."),
             {"pairs_together": together, "pairs_together_last_run": before,
              "sources_unlinked_rose": [s["source"] for s in rose]}))
     return outcomes
+
+
+#: every crosswalk's health figures, in the warehouse they describe: the next run compares with the last
+#: run that passed on this warehouse (not the last on the Dagster instance, which may have built another
+#: warehouse or council, nor a run that failed, whose collapse would otherwise become the new normal)
+HISTORY_DDL = """CREATE TABLE IF NOT EXISTS crosswalk_health (
+    run_id VARCHAR, recorded_at TIMESTAMP DEFAULT current_timestamp, passed BOOLEAN,
+    links_together BIGINT, unlinked_by_source JSON)"""
+
+
+def previous_figures(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The figures of the last crosswalk on this warehouse whose health checks all passed, or None."""
+    con.execute(HISTORY_DDL)
+    row = con.execute("""SELECT links_together, unlinked_by_source FROM crosswalk_health WHERE passed
+                         ORDER BY recorded_at DESC, rowid DESC LIMIT 1""").fetchone()
+    return None if row is None else {"links_together": row[0], "unlinked_by_source": json.loads(row[1] or "[]")}
+
+
+def record_figures(con: duckdb.DuckDBPyConnection, run_id: str, passed: bool, links_together: int,
+                   unlinked: list[dict]) -> None:
+    con.execute(HISTORY_DDL)
+    con.execute("""INSERT INTO crosswalk_health (run_id, passed, links_together, unlinked_by_source)
+                   VALUES (?, ?, ?, ?)""", [run_id, passed, links_together, json.dumps(unlinked)])

@@ -13,7 +13,7 @@ from resident_index.charts import chart_metadata
 from resident_index.defs.metadata import column_schema, md_table
 from resident_index.defs.partitions import WAREHOUSE_POOL
 from resident_index.defs.resolution.health_checks import (crosswalk_check_results, fail_unhealthy,
-                                                          health_check_specs, model_check_results, previous_health)
+                                                          health_check_specs, model_check_results)
 from resident_index.resolution.linker import scratch_connection
 from resident_index.resolution.pairs import score_pairs
 from resident_index.resolution.prepare import build_resolution_input
@@ -110,8 +110,7 @@ def resident_crosswalk(context: dg.AssetExecutionContext, warehouse: DuckDBResou
         figures = resolve(con, cfg, context.run_id)
         per_source = con.execute("""SELECT source_system, count(*), count(DISTINCT resident_id)
                                     FROM resident_crosswalk GROUP BY 1 ORDER BY 1""").fetchall()
-        checks, health_figures = crosswalk_check_results(con, cfg, models_dir() / MODEL_FILE,
-                                                         previous_health(context.instance))
+        checks, health_figures = crosswalk_check_results(con, cfg, models_dir() / MODEL_FILE, context.run_id)
         schema = column_schema(con, "resident_crosswalk")
     table = md_table(["source", "records", "residents"], per_source)
     yield dg.MaterializeResult(metadata={

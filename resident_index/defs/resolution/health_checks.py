@@ -13,7 +13,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from resident_index.resolution.health import Outcome, crosswalk_outcomes, model_outcomes
+from resident_index.resolution.health import (Outcome, crosswalk_outcomes, model_outcomes, previous_figures,
+                                              record_figures)
 
 CHECKS = {
     "resolution_model": {
@@ -54,26 +55,21 @@ def model_check_results(training: dict) -> list[dg.AssetCheckResult]:
     return [_result("resolution_model", o) for o in model_outcomes(training, model_config()["health"])]
 
 
-def previous_health(instance: dg.DagsterInstance) -> dict | None:
-    """The last resident_crosswalk materialisation's health figures, or None (a first run, or one before them)."""
-    event = instance.get_latest_materialization_event(dg.AssetKey("resident_crosswalk"))
-    meta = event.asset_materialization.metadata if event and event.asset_materialization else {}
-    if "links_together" not in meta:
-        return None
-    return {"links_together": meta["links_together"].value,
-            "unlinked_by_source": meta["unlinked_by_source"].value if "unlinked_by_source" in meta else []}
-
-
-def crosswalk_check_results(con, cfg: dict, model_path: Path, previous: dict | None
+def crosswalk_check_results(con, cfg: dict, model_path: Path, run_id: str
                             ) -> tuple[list[dg.AssetCheckResult], dict]:
-    """The crosswalk's health check results, and the figures the next run compares against."""
+    """The crosswalk's health check results, and its figures (kept in the warehouse's crosswalk_health, which
+    the next run on this warehouse compares with when every check passed)."""
     model_prior = json.loads(model_path.read_text(encoding="utf-8"))["probability_two_random_records_match"]
+    previous = previous_figures(con)
     outcomes = crosswalk_outcomes(con, model_prior, list(cfg["training"]["deterministic_rules"]), cfg["health"],
                                   previous)
     if previous is None:
         outcomes.append(Outcome("links_hold_against_last_run", True,
-                                "No earlier run to compare with: this is the first crosswalk with health figures."))
+                                "No earlier healthy run on this warehouse to compare with: this is its first crosswalk with "
+                                "health figures, or the first since every check last passed."))
     by_name = {o.name: o for o in outcomes}
+    record_figures(con, run_id, all(o.passed for o in outcomes), by_name["prior_matches_links"].figures["pairs_together"],
+                   by_name["linked_at_least_as_rules_would"].figures["by_source"])
     figures = {"links_together": by_name["prior_matches_links"].figures["pairs_together"],
                "unlinked_by_source": dg.MetadataValue.json(by_name["linked_at_least_as_rules_would"].figures["by_source"])}
     return [_result("resident_crosswalk", o) for o in outcomes], figures
