@@ -1,11 +1,12 @@
 -- Pairs a person should look at: only those where a verdict changes the index. A pair belongs when
 -- its two records are in different residents and it is scored at or above the review threshold
 -- (uncertain, or above the link threshold yet kept apart by a rule that is not certain: dates of birth,
--- age, contacts), so that "same" would merge two residents. Left out: pairs a reviewer has decided, and
+-- contacts), so that "same" would merge two residents. Left out: pairs a reviewer has decided, and
 -- pairs the rules part with certainty (the two residents hold different NHS or NI numbers, which even a
 -- "same" verdict cannot join; a registry rule parts them: one person is never listed twice at one address,
--- or once per group; a reviewer said "different"). Of the pairs between the same two residents only the
--- most likely is shown: one verdict settles them all. Ranked by what the verdict would change: the
+-- or once per group; one was born after the latest date the other's records allow, by the systems' minimum
+-- ages, the rule clustering holds against any identifier; a reviewer said "different"). Of the pairs
+-- between the same two residents only the most likely is shown: one verdict settles them all. Ranked by what the verdict would change: the
 -- records that would move (the smaller resident's), times the pair's match probability.
 -- Also shown: a reviewer's "same" that a rule refused (two NHS or NI numbers), so that it is not lost.
 -- Two statements: _review_inputs, the pairs that belong in the queue with a hash of everything a row
@@ -15,6 +16,7 @@ CREATE OR REPLACE TEMP TABLE _review_inputs AS
 WITH cw AS (SELECT source_system || '|' || source_record_id AS unique_id, resident_id FROM resident_crosswalk),
 residents AS (
     SELECT cw.resident_id, count(*) AS records, count(DISTINCT i.source_system) AS systems,
+           min(i.latest_dob) AS latest_dob, max(i.dob_checked) AS youngest_dob,
            list(DISTINCT i.nhs_number) FILTER (i.nhs_number IS NOT NULL) AS nhs,
            list(DISTINCT i.ni8) FILTER (i.ni8 IS NOT NULL) AS ni
     FROM cw JOIN resolution_input i USING (unique_id) GROUP BY 1),
@@ -35,6 +37,7 @@ candidates AS (
                 WHEN len(rl.ni) > 0 AND len(rr.ni) > 0
                      AND len(list_filter(rl.ni, x -> len(list_filter(rr.ni, y -> damerau_levenshtein(x, y) <= 1)) > 0)) = 0
                 THEN 'different NI numbers' END AS identifiers_differ,
+           coalesce(rr.youngest_dob > rl.latest_dob OR rl.youngest_dob > rr.latest_dob, false) AS age_parted,
            EXISTS (SELECT 1 FROM parted x WHERE x.resident_a = least(cl.resident_id, cr.resident_id)
                                             AND x.resident_b = greatest(cl.resident_id, cr.resident_id)) AS parted
     FROM resolution_pairs p
@@ -49,11 +52,11 @@ kept AS (
                    THEN 'your "same" verdict is refused: ' || coalesce(identifiers_differ,
                         'a reviewer said other records of these two residents are different people')
                    WHEN match_probability >= $link_threshold
-                   THEN 'strong match kept apart by a rule (dates of birth, age or contacts)'
+                   THEN 'strong match kept apart by a rule (dates of birth or contacts)'
                    ELSE 'uncertain match' END AS reason
     FROM candidates
     WHERE verdict_given = 'same'
-       OR (verdict_given IS NULL AND identifiers_differ IS NULL AND NOT parted)
+       OR (verdict_given IS NULL AND identifiers_differ IS NULL AND NOT parted AND NOT age_parted)
     QUALIFY row_number() OVER (PARTITION BY least(resident_id_l, resident_id_r), greatest(resident_id_l, resident_id_r)
                                ORDER BY verdict_given IS NULL, match_probability DESC, unique_id_l, unique_id_r) = 1)
 SELECT k.unique_id_l, k.unique_id_r, k.resident_id_l, k.resident_id_r, k.reason, k.records_moved, k.systems,

@@ -15,13 +15,16 @@ RECORDS = {
     "s|d1": ("R4", "9434765919", None), "s|e1": ("R5", "9434765870", None),  # two NHS numbers
     "s|f1": ("R6", None, None), "s|g1": ("R7", None, None),  # parted by a registry rule
     "s|h1": ("R8", None, "AB123456"), "s|i1": ("R9", None, "CD654321"),  # two NI numbers
+    "s|j1": ("R10", None, None), "s|k1": ("R11", None, None),  # a liability begun 2008, a child born 2010
 }
+AGES = {"s|j1": ("1990-01-01", None), "s|k1": (None, "2010-05-01")}  # record -> (latest_dob, dob)
 PAIRS = [  # (left, right, probability)
     ("s|a1", "s|b1", 0.85), ("s|a2", "s|b2", 0.83), ("s|a3", "s|b1", 0.81),  # three pairs, one pair of residents
     ("s|a1", "s|c1", 0.88),
     ("s|d1", "s|e1", 0.87), ("s|f1", "s|g1", 0.86), ("s|h1", "s|i1", 0.84),
     ("s|a1", "s|a2", 0.82),  # already one resident: "same" changes nothing
     ("s|c1", "s|f1", 0.50),  # below the review threshold
+    ("s|j1", "s|k1", 0.95),  # a father and the son named after him: parted by age, as clustering holds
 ]
 
 
@@ -32,7 +35,10 @@ def _warehouse() -> duckdb.DuckDBPyConnection:
                 "resident_id VARCHAR, nhs_number VARCHAR, ni8 VARCHAR)")
     con.executemany("INSERT INTO _r VALUES (?, ?, ?, ?, ?, ?)", rows)
     con.execute("""CREATE TABLE resolution_input AS SELECT unique_id, source_system, source_record_id, nhs_number, ni8,
-                   md5(unique_id) AS record_hash FROM _r""")
+                   NULL::DATE AS latest_dob, NULL::DATE AS dob_checked, md5(unique_id) AS record_hash FROM _r""")
+    for uid, (latest, dob) in AGES.items():
+        con.execute("UPDATE resolution_input SET latest_dob = ?::DATE, dob_checked = ?::DATE WHERE unique_id = ?",
+                    [latest, dob, uid])
     con.execute("""CREATE TABLE resident_crosswalk AS SELECT source_system, source_record_id, resident_id,
                    1.0 AS match_probability, 'model' AS linked_by, DATE '2026-11-01' AS first_seen,
                    DATE '2026-11-01' AS last_seen FROM _r""")
@@ -53,6 +59,8 @@ def _queue(con) -> list[tuple]:
 
 
 def test_only_pairs_whose_verdict_changes_the_index_one_per_pair_of_residents_ranked_by_records_moved():
+    """Out: two NHS numbers, a registry rule, two NI numbers, one resident already, below the threshold, and
+    a resident born after the latest date the other's records allow (an age the rules part with certainty)."""
     con = _warehouse()
     assert _queue(con) == [("s|a1", "s|b1", 2, "uncertain match"),  # moves 2 records (R2 into R1)
                            ("s|a1", "s|c1", 1, "uncertain match")]
