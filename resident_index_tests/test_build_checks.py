@@ -1,7 +1,8 @@
 """The checks downstream of the sources judge for real: each fails on a hand-made warehouse that breaks it.
 
 Each test materialises a stand-in for the checked asset (same key, counting its table like the real one)
-with the project's check, on a test instance, so "the last build" is the instance's previous materialisation.
+with the project's check, on a test instance. "The last build" is the last on the same warehouse that passed
+the check (quality/baselines.py), whatever else the instance has built.
 """
 
 from __future__ import annotations
@@ -123,6 +124,23 @@ def test_a_mart_that_collapses_against_its_last_build_fails(tmp_path, table, the
     assert evaluation.blocking == (severity == SEVERITY.ERROR)
     assert evaluation.metadata["previous_rows"].value == 100 and evaluation.metadata["rows"].value == then
     assert recovered.passed
+
+
+def test_the_last_build_is_this_warehouses_last_good_one_not_another_warehouses_on_the_instance(tmp_path):
+    """A second council (or a rebuilt warehouse) on one Dagster instance is not compared with the first's
+    lists, and an officer's list that collapsed fails again when re-run, rather than becoming the baseline."""
+    big, small = tmp_path / "big.duckdb", tmp_path / "small.duckdb"
+    sql(big, "CREATE TABLE fraud_sublets AS SELECT i AS case_id FROM range(100) t(i)")
+    sql(small, "CREATE TABLE fraud_sublets AS SELECT i AS case_id FROM range(30) t(i)")
+    check = _mart_check("fraud_sublets")
+    with dg.instance_for_test() as instance:
+        assert build(big, "fraud_sublets", check, instance).passed
+        first_small = build(small, "fraud_sublets", check, instance)
+        assert first_small.passed and "no earlier build" in first_small.description
+        sql(big, "DELETE FROM fraud_sublets WHERE case_id >= 20")
+        assert not build(big, "fraud_sublets", check, instance).passed
+        again = build(big, "fraud_sublets", check, instance)
+    assert not again.passed and again.metadata["previous_rows"].value == 100
 
 
 def test_every_mart_table_has_its_row_check_and_the_officer_lists_are_errors():

@@ -5,7 +5,6 @@ where the configured ones left a comparison the data holds untrained. See docs/m
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
@@ -192,25 +191,3 @@ def crosswalk_outcomes(con: duckdb.DuckDBPyConnection, model_prior: float, rules
              "sources_unlinked_rose": [s["source"] for s in rose]}))
     return outcomes
 
-
-#: every crosswalk's health figures, in the warehouse they describe: the next run compares with the last
-#: run that passed on this warehouse (not the last on the Dagster instance, which may have built another
-#: warehouse or council, nor a run that failed, whose collapse would otherwise become the new normal)
-HISTORY_DDL = """CREATE TABLE IF NOT EXISTS crosswalk_health (
-    run_id VARCHAR, recorded_at TIMESTAMP DEFAULT current_timestamp, passed BOOLEAN,
-    links_together BIGINT, unlinked_by_source JSON)"""
-
-
-def previous_figures(con: duckdb.DuckDBPyConnection) -> dict | None:
-    """The figures of the last crosswalk on this warehouse whose health checks all passed, or None."""
-    con.execute(HISTORY_DDL)
-    row = con.execute("""SELECT links_together, unlinked_by_source FROM crosswalk_health WHERE passed
-                         ORDER BY recorded_at DESC, rowid DESC LIMIT 1""").fetchone()
-    return None if row is None else {"links_together": row[0], "unlinked_by_source": json.loads(row[1] or "[]")}
-
-
-def record_figures(con: duckdb.DuckDBPyConnection, run_id: str, passed: bool, links_together: int,
-                   unlinked: list[dict]) -> None:
-    con.execute(HISTORY_DDL)
-    con.execute("""INSERT INTO crosswalk_health (run_id, passed, links_together, unlinked_by_source)
-                   VALUES (?, ?, ?, ?)""", [run_id, passed, links_together, json.dumps(unlinked)])

@@ -119,16 +119,19 @@ def test_the_crosswalk_checks_compare_with_the_rules_and_the_last_run():
     assert few["linked_at_least_as_rules_would"].passed
 
 
+
 def test_the_last_run_compared_with_is_the_last_healthy_one_on_this_warehouse():
-    """The figures live in the warehouse they describe: another warehouse or council built on the same Dagster
-    instance is not "the last run" (a 10,000-resident council after a 30,000 one read as links collapsed), and a
-    run whose checks failed does not become the baseline, so re-running a collapse fails again."""
+    """The figures live in the warehouse they describe (quality/baselines.py): another warehouse or council
+    built on the same Dagster instance is not "the last run" (a 10,000-resident council after a 30,000 one read as
+    links collapsed), and a run whose checks failed does not become the baseline, so re-running a collapse fails
+    again."""
+    from resident_index.quality import baselines
+
     con, other = duckdb.connect(), duckdb.connect()
-    assert health.previous_figures(con) is None
-    health.record_figures(con, "run-1", False, 5, [])
-    assert health.previous_figures(con) is None  # a failed first run is no baseline
-    health.record_figures(con, "run-2", True, 100, [{"source": "a", "unlinked_share": 0.1}])
-    health.record_figures(con, "run-3", False, 20, [{"source": "a", "unlinked_share": 0.9}])
-    assert health.previous_figures(con) == {"links_together": 100,
-                                            "unlinked_by_source": [{"source": "a", "unlinked_share": 0.1}]}
-    assert health.previous_figures(other) is None
+    assert baselines.last(con, "resident_crosswalk", "health") is None
+    baselines.record(con, "resident_crosswalk", "health", {"links_together": 5}, baseline=False)
+    assert baselines.last(con, "resident_crosswalk", "health") is None  # a failed first run is no baseline
+    baselines.record(con, "resident_crosswalk", "health", {"links_together": 100}, baseline=True)
+    baselines.record(con, "resident_crosswalk", "health", {"links_together": 20}, baseline=False)
+    assert baselines.last(con, "resident_crosswalk", "health") == {"links_together": 100}
+    assert baselines.last(other, "resident_crosswalk", "health") is None

@@ -8,8 +8,9 @@
 - review_queue `queue_growth` (WARN: a queue that jumps is worth a look, never a reason to stop);
 - every mart table `rows_against_last_build`: ERROR and blocking on the lists officers act on, WARN elsewhere.
 
-"Against the last build" is the figure of the asset's materialisation before the latest one, read from the
-Dagster instance: the latest is the build being checked.
+"Against the last build" is the figure this check kept at the last build on this warehouse that passed it
+(or, for a check that only warns, at the last build): quality/baselines.py, not the Dagster instance, which
+may have built another warehouse.
 """
 
 import dagster as dg
@@ -17,6 +18,7 @@ from dagster_duckdb import DuckDBResource
 
 from resident_index.defs.marts import counter_fraud, electoral, evidence, service_demand
 from resident_index.defs.partitions import WAREHOUSE_POOL
+from resident_index.quality import baselines
 from resident_index.quality.build_checks import (Judgement, every_record_once, id_churn, load_limits,
                                                  one_golden_row_per_resident, review_queue_growth,
                                                  rows_against_last_build)
@@ -25,13 +27,14 @@ from resident_index.resolution.review import remaining
 LIMITS = load_limits()
 
 
-def previous_row_count(instance: dg.DagsterInstance, asset: str, key: str = "dagster/row_count") -> int | None:
-    """A figure (`key`) of the asset's materialisation before its latest, or None on its first build."""
-    records = instance.fetch_materializations(dg.AssetKey(asset), limit=2).records
-    if len(records) < 2:
-        return None
-    entry = records[1].asset_materialization.metadata.get(key)
-    return None if entry is None else int(entry.value)
+def _against_last(con, asset: str, figure: str, value: int, judge, blocking: bool, run_id: str):
+    """Judge `value` against this warehouse's last baseline of it (judge(value, previous) -> Judgement), and keep
+    it as the next baseline if the check passed or does not block."""
+    judgement = judge(value, baselines.last(con, asset, figure))
+    warns_only = judgement.figures.get("severity") == "WARN"  # id_churn: many new IDs warn, never block
+    baselines.record(con, asset, figure, value, baseline=judgement.passed or not blocking or warns_only,
+                     run_id=run_id)
+    return judgement
 
 
 def _numbers(figures: dict) -> dict:
@@ -75,9 +78,10 @@ def id_churn_check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBReso
     with warehouse.get_connection() as con:
         residents = con.execute("SELECT count(DISTINCT resident_id) FROM resident_crosswalk").fetchone()[0]
         events = dict(con.execute("SELECT event, count(*) FROM resident_id_history WHERE run_id = ? GROUP BY 1",
-                                  [latest.run_id if latest else context.run_id]).fetchall())
-    judgement = id_churn(events, residents, previous_row_count(context.instance, "resident_crosswalk", "residents"),
-                         LIMITS.crosswalk)
+                                  [latest.run_id if latest else context.run.run_id]).fetchall())
+        judgement = _against_last(con, "resident_crosswalk", "residents", residents,
+                                  lambda now, before: id_churn(events, now, before, LIMITS.crosswalk),
+                                  blocking=True, run_id=context.run.run_id)
     severity = dg.AssetCheckSeverity.WARN if judgement.figures.get("severity") == "WARN" else dg.AssetCheckSeverity.ERROR
     return _result(judgement, severity)
 
@@ -97,7 +101,9 @@ def queue_growth(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResour
     with warehouse.get_connection() as con:
         pairs = con.execute("SELECT count(*) FROM review_queue").fetchone()[0]
         undecided = remaining(con)
-    judgement = review_queue_growth(pairs, previous_row_count(context.instance, "review_queue"), LIMITS.review_queue)
+        judgement = _against_last(con, "review_queue", "rows", pairs,
+                                  lambda now, before: review_queue_growth(now, before, LIMITS.review_queue),
+                                  blocking=False, run_id=context.run.run_id)
     judgement.figures["undecided"] = undecided
     return _result(judgement, dg.AssetCheckSeverity.WARN)
 
@@ -120,8 +126,10 @@ def _rows_check(table: str) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
             rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-        return _result(rows_against_last_build(table, rows, previous_row_count(context.instance, table), LIMITS.marts),
-                       severity)
+            judgement = _against_last(con, table, "rows", rows,
+                                      lambda now, before: rows_against_last_build(table, now, before, LIMITS.marts),
+                                      blocking=officers, run_id=context.run.run_id)
+        return _result(judgement, severity)
 
     return _check
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from resident_index.resolution.health import (Outcome, crosswalk_outcomes, model_outcomes, previous_figures,
-                                              record_figures)
+from resident_index.quality import baselines
+from resident_index.resolution.health import Outcome, crosswalk_outcomes, model_outcomes
 
 CHECKS = {
     "resolution_model": {
@@ -57,10 +57,10 @@ def model_check_results(training: dict) -> list[dg.AssetCheckResult]:
 
 def crosswalk_check_results(con, cfg: dict, model_path: Path, run_id: str
                             ) -> tuple[list[dg.AssetCheckResult], dict]:
-    """The crosswalk's health check results, and its figures (kept in the warehouse's crosswalk_health, which
-    the next run on this warehouse compares with when every check passed)."""
+    """The crosswalk's health check results, and its figures (kept in the warehouse, quality/baselines.py: the
+    next run on this warehouse compares with them if every check passed)."""
     model_prior = json.loads(model_path.read_text(encoding="utf-8"))["probability_two_random_records_match"]
-    previous = previous_figures(con)
+    previous = baselines.last(con, "resident_crosswalk", "health")
     outcomes = crosswalk_outcomes(con, model_prior, list(cfg["training"]["deterministic_rules"]), cfg["health"],
                                   previous)
     if previous is None:
@@ -68,8 +68,10 @@ def crosswalk_check_results(con, cfg: dict, model_path: Path, run_id: str
                                 "No earlier healthy run on this warehouse to compare with: this is its first crosswalk with "
                                 "health figures, or the first since every check last passed."))
     by_name = {o.name: o for o in outcomes}
-    record_figures(con, run_id, all(o.passed for o in outcomes), by_name["prior_matches_links"].figures["pairs_together"],
-                   by_name["linked_at_least_as_rules_would"].figures["by_source"])
+    baselines.record(con, "resident_crosswalk", "health",
+                     {"links_together": by_name["prior_matches_links"].figures["pairs_together"],
+                      "unlinked_by_source": by_name["linked_at_least_as_rules_would"].figures["by_source"]},
+                     baseline=all(o.passed for o in outcomes), run_id=run_id)
     figures = {"links_together": by_name["prior_matches_links"].figures["pairs_together"],
                "unlinked_by_source": dg.MetadataValue.json(by_name["linked_at_least_as_rules_would"].figures["by_source"])}
     return [_result("resident_crosswalk", o) for o in outcomes], figures
