@@ -92,8 +92,8 @@ def _current_inputs(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
         ON l.uprn = r.uprn AND l.surname = r.surname AND l.unique_id < r.unique_id
         WHERE length(l.forename) > 1 AND length(r.forename) > 1
           AND NOT names_compatible(l.forename, r.forename, l.forename_canonical, r.forename_canonical)
-          AND NOT names_compatible(l.forename, r.middle_name, l.forename, r.middle_name)
-          AND NOT names_compatible(l.middle_name, r.forename, l.middle_name, r.forename)
+          AND (r.middle_name IS NULL OR NOT names_compatible(l.forename, r.middle_name, l.forename, r.middle_name))
+          AND (l.middle_name IS NULL OR NOT names_compatible(l.middle_name, r.forename, l.middle_name, r.forename))
           AND l.forename IS DISTINCT FROM r.surname
           AND NOT """ + STRONG if cfg.get("conflicts", {}).get("names_at_address", True) else ""
     con.execute(f"""
