@@ -3,11 +3,18 @@
 -- _fb_systems.several_allowed, aside). Each record but the first (the oldest:
 -- earliest start or first seen, then record id) is listed beside the one to keep, both records' details
 -- side by side; confidence: the weaker of the two records' links to the resident, times `different_names`
--- when their given names cannot be one person's (names_compatible, as resolution judges them: then the
--- index may have joined two people, e.g. two members of a household sharing a phone number).
+-- when their given names cannot be one person's (then the index may have joined two people, e.g. two
+-- members of a household sharing a phone number). Given names can be one person's when resolution's
+-- names_compatible says so (equal, one canonical form, a typo, an initial), when they are nicknames of one
+-- name (their nickname variants meet, _fb_forename_variants: KIT and CHRISTOPHER), or when the two records
+-- hold forename and surname the other way round (HARPREET SINGH, SINGH HARPREET).
+-- Two records are not listed at all when what they hold says they are two people: both dates of birth
+-- known and not one person's (not equal, not day and month swapped, more than one character or one swap
+-- apart), or one group (an account, a tenancy) of a system that lists each person once in a group
+-- (distinct_in_group) holding them under two different roles (its lead and its joint liable person).
 CREATE OR REPLACE TABLE feedback_duplicates AS
 WITH live AS (
-    SELECT r.* FROM _fb_records r
+    SELECT r.*, v.variants FROM _fb_records r LEFT JOIN _fb_forename_variants v USING (forename)
     WHERE r.live AND coalesce(r.role NOT IN (SELECT role FROM _fb_several_roles), true)
       AND r.source_system NOT IN (SELECT source_system FROM _fb_systems WHERE several_allowed)
 ),
@@ -16,22 +23,35 @@ ranked AS (
            count(*) OVER (PARTITION BY resident_id, source_system) AS records_in_system
     FROM live
 ),
-pairs AS (
-SELECT d.resident_id, d.source_system, d.source_record_id, k.source_record_id AS keep_record_id, d.records_in_system,
-       concat_ws(' ', d.forename, d.middle_names, d.surname) AS name, concat_ws(' ', k.forename, k.middle_names, k.surname) AS keep_name,
-       d.dob, k.dob AS keep_dob, concat_ws(', ', d.address, d.postcode) AS address,
-       concat_ws(', ', k.address, k.postcode) AS keep_address, d.since, k.since AS keep_since,
-       d.group_ref, k.group_ref AS keep_group_ref,
-       names_compatible(d.forename, k.forename, d.forename_canonical, k.forename_canonical) AS names_compatible,
-       round(least(d.link_probability, k.link_probability)
-             * CASE WHEN names_compatible(d.forename, k.forename, d.forename_canonical, k.forename_canonical)
-                    THEN 1 ELSE conf.different_names END, 4) AS confidence,
-       f.impact
-FROM ranked d CROSS JOIN _fb_conf conf
+judged AS (
+SELECT d.*, k.source_record_id AS keep_record_id, k.forename AS keep_forename, k.middle_names AS keep_middle_names,
+       k.surname AS keep_surname, k.dob AS keep_dob, k.address AS keep_address, k.postcode AS keep_postcode,
+       k.since AS keep_since, k.group_ref AS keep_group_ref, k.link_probability AS keep_link_probability,
+       names_compatible(d.forename, k.forename, d.forename_canonical, k.forename_canonical)
+           OR coalesce(len(list_intersect(d.variants, k.variants)) > 0, false)
+           OR coalesce(d.forename = k.surname AND d.surname = k.forename, false) AS names_compatible,
+       coalesce(d.dob <> k.dob
+                AND NOT (year(d.dob) = year(k.dob) AND month(d.dob) = day(k.dob) AND day(d.dob) = month(k.dob))
+                AND damerau_levenshtein(strftime(d.dob, '%Y-%m-%d'), strftime(k.dob, '%Y-%m-%d')) > 1, false)
+           AS dobs_apart,
+       coalesce(s.distinct_in_group AND d.group_ref = k.group_ref AND d.role <> k.role, false) AS roles_apart
+FROM ranked d
 JOIN ranked k ON k.resident_id = d.resident_id AND k.source_system = d.source_system AND k.rank = 1
-JOIN _fb_field_rules f ON f.field = 'duplicate'
-WHERE d.rank > 1)
-SELECT p.*, p.confidence >= f.min_confidence AS listed
+JOIN _fb_systems s ON s.source_system = d.source_system
+WHERE d.rank > 1),
+pairs AS (
+SELECT j.resident_id, j.source_system, j.source_record_id, j.keep_record_id, j.records_in_system,
+       concat_ws(' ', j.forename, j.middle_names, j.surname) AS name,
+       concat_ws(' ', j.keep_forename, j.keep_middle_names, j.keep_surname) AS keep_name,
+       j.dob, j.keep_dob, concat_ws(', ', j.address, j.postcode) AS address,
+       concat_ws(', ', j.keep_address, j.keep_postcode) AS keep_address, j.since, j.keep_since,
+       j.group_ref, j.keep_group_ref, j.names_compatible,
+       CASE WHEN j.dobs_apart THEN 'dates of birth' WHEN j.roles_apart THEN 'roles in one group' END AS two_people,
+       round(least(j.link_probability, j.keep_link_probability)
+             * CASE WHEN j.names_compatible THEN 1 ELSE conf.different_names END, 4) AS confidence,
+       f.impact
+FROM judged j CROSS JOIN _fb_conf conf
+JOIN _fb_field_rules f ON f.field = 'duplicate')
+SELECT p.*, p.confidence >= f.min_confidence AND p.two_people IS NULL AS listed
 FROM pairs p JOIN _fb_field_rules f ON f.field = 'duplicate'
 ORDER BY p.source_system, p.source_record_id;
-

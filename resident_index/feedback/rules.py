@@ -157,7 +157,8 @@ def load_rule_tables(con: duckdb.DuckDBPyConnection, rules: FeedbackRules, sourc
     """Temp tables the feedback SQL reads:
     _fb_field_rules (field, impact, min_confidence), _fb_weights (field, source_system, weight: how much a
     system's value counts), _fb_systems (source_system, death_system, worklist,
-    several_allowed: a record per thing held, not per person), _fb_could_hold
+    several_allowed: a record per thing held, not per person; distinct_in_group: it lists each person once in
+    a group, its source YAML's matching.distinct_in_group), _fb_could_hold
     (source_system, field: mapped and asked for), _fb_inactive (status), _fb_several_roles (role) and
     _fb_conf (one row of the confidence constants)."""
     from resident_index.golden.survivorship import rules as survivorship_rules
@@ -179,9 +180,9 @@ def load_rule_tables(con: duckdb.DuckDBPyConnection, rules: FeedbackRules, sourc
     _table(con, "_fb_field_rules", {"field": "VARCHAR", "impact": "DOUBLE", "min_confidence": "DOUBLE"},
            [(f, r.impact, r.min_confidence) for f, r in rules.fields.items()])
     _table(con, "_fb_systems", {"source_system": "VARCHAR", "death_system": "BOOLEAN", "worklist": "BOOLEAN",
-                                "several_allowed": "BOOLEAN"},
+                                "several_allowed": "BOOLEAN", "distinct_in_group": "BOOLEAN"},
            [(s.name, s.evidence.death is not None, s.name not in rules.no_worklist,
-             s.name in rules.duplicates.several_allowed_in_systems) for s in sources])
+             s.name in rules.duplicates.several_allowed_in_systems, s.matching.distinct_in_group) for s in sources])
     could = []
     for s in sources:
         for field in rules.missing.fields:
