@@ -1,7 +1,9 @@
 -- Duplicates within a system: one resident holding two or more live records of one system (roles under
 -- which one person rightly holds several, _fb_several_roles, and systems keeping a record per thing held,
 -- _fb_systems.several_allowed, aside). Each record but the first (the oldest:
--- earliest start or first seen, then record id) is listed beside the one to keep, both records' details
+-- earliest start or first seen, then record id) is listed beside the one to keep: the oldest before it that
+-- can be the same person (names compatible, not two people as below), else the oldest (a resident the index
+-- made of two people, each with a second record, gets each merged into their own); both records' details
 -- side by side; confidence: the weaker of the two records' links to the resident, times `different_names`
 -- when their given names cannot be one person's (then the index may have joined two people, e.g. two
 -- members of a household sharing a phone number). Given names can be one person's when resolution's
@@ -27,6 +29,7 @@ judged AS (
 SELECT d.*, k.source_record_id AS keep_record_id, k.forename AS keep_forename, k.middle_names AS keep_middle_names,
        k.surname AS keep_surname, k.dob AS keep_dob, k.address AS keep_address, k.postcode AS keep_postcode,
        k.since AS keep_since, k.group_ref AS keep_group_ref, k.link_probability AS keep_link_probability,
+       k.rank AS keep_rank,
        names_compatible(d.forename, k.forename, d.forename_canonical, k.forename_canonical)
            OR coalesce(len(list_intersect(d.variants, k.variants)) > 0, false)
            OR coalesce(d.forename = k.surname AND d.surname = k.forename, false) AS names_compatible,
@@ -36,9 +39,12 @@ SELECT d.*, k.source_record_id AS keep_record_id, k.forename AS keep_forename, k
            AS dobs_apart,
        coalesce(s.distinct_in_group AND d.group_ref = k.group_ref AND d.role <> k.role, false) AS roles_apart
 FROM ranked d
-JOIN ranked k ON k.resident_id = d.resident_id AND k.source_system = d.source_system AND k.rank = 1
+JOIN ranked k ON k.resident_id = d.resident_id AND k.source_system = d.source_system AND k.rank < d.rank
 JOIN _fb_systems s ON s.source_system = d.source_system
-WHERE d.rank > 1),
+WHERE d.rank > 1
+-- the record to keep: the oldest that can be the same person, else the oldest
+QUALIFY row_number() OVER (PARTITION BY d.source_system, d.source_record_id
+                           ORDER BY (names_compatible AND NOT dobs_apart AND NOT roles_apart) DESC, k.rank) = 1),
 pairs AS (
 SELECT j.resident_id, j.source_system, j.source_record_id, j.keep_record_id, j.records_in_system,
        concat_ws(' ', j.forename, j.middle_names, j.surname) AS name,

@@ -1,8 +1,9 @@
 """How right the feedback is, against the synthetic council's truth (read here and nowhere else).
 
 - within-system duplicates: the pairs of live records of one system the lists call one person (every pair
-  within a listed group) against the pairs whose records truly are one person's (roles and systems where one
-  person rightly holds several aside, as in the lists);
+  within a listed group: the records a chain of suggestions merges into one record) against the pairs whose
+  records truly are one person's (roles and systems where one person rightly holds several aside, as in the
+  lists);
 - date-of-birth and address suggestions (listed discrepancies and missing values): a suggestion is right
   when the value it suggests is the record's true person's (their date of birth; the UPRN they live at now)
   and the record does not already hold it;
@@ -40,12 +41,20 @@ def evaluate_feedback(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
     result: dict = {}
     # duplicates: pairs
     predicted, true_pairs, hits = con.execute("""
-        WITH listed AS (
-            SELECT source_system, source_record_id, resident_id FROM feedback_duplicates WHERE listed
-            UNION SELECT source_system, keep_record_id, resident_id FROM feedback_duplicates WHERE listed),
+        WITH RECURSIVE kept (source_system, source_record_id, keep) AS (
+            -- each listed record, and every record a listed one is to be merged into, with the record its
+            -- chain of suggestions ends at (a kept record a second list row merges into another)
+            SELECT source_system, keep_record_id, keep_record_id FROM feedback_duplicates f WHERE listed
+              AND NOT EXISTS (SELECT 1 FROM feedback_duplicates d WHERE d.listed AND d.source_system = f.source_system
+                              AND d.source_record_id = f.keep_record_id)
+            UNION
+            SELECT f.source_system, f.source_record_id, k.keep FROM feedback_duplicates f
+            JOIN kept k ON k.source_system = f.source_system AND k.source_record_id = f.keep_record_id
+            WHERE f.listed),
+        listed AS (SELECT DISTINCT source_system, source_record_id, keep FROM kept),
         predicted AS (SELECT a.source_system, a.source_record_id AS a, b.source_record_id AS b
                       FROM listed a JOIN listed b ON a.source_system = b.source_system
-                       AND a.resident_id = b.resident_id AND a.source_record_id < b.source_record_id),
+                       AND a.keep = b.keep AND a.source_record_id < b.source_record_id),
         eligible AS (SELECT * FROM _fbt_live WHERE coalesce(role NOT IN (SELECT role FROM _fb_several_roles), true)
                      AND source_system NOT IN (SELECT source_system FROM _fb_systems WHERE several_allowed)),
         truth AS (SELECT a.source_system, a.source_record_id AS a, b.source_record_id AS b

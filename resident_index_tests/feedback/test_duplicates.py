@@ -1,5 +1,5 @@
 """The within-system duplicates list (feedback/duplicates.sql) on records written here, no build: which second
-records it lists, and which pairs it leaves alone as two people."""
+records it lists, into which record it says to merge them, and which pairs it leaves alone as two people."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def listed():
     return run
 
 
-D1, D2 = date(2020, 1, 1), date(2021, 1, 1)
+D1, D2, D3 = date(2020, 1, 1), date(2021, 1, 1), date(2022, 1, 1)
 
 
 def test_a_nickname_or_names_written_the_other_way_round_is_still_one_persons_duplicate(listed):
@@ -73,3 +73,12 @@ def test_two_people_on_one_account_or_with_two_birthdays_are_not_listed(listed):
     # dates of birth three years apart are two people's; one mistyped digit, or day and month swapped, one person's
     assert got["h2"] == (False, "h1", True, "dates of birth")
     assert got["h4"][0] and got["h6"][0]
+
+
+def test_a_second_record_is_merged_into_the_oldest_record_that_can_be_the_same_person(listed):
+    # the index holds a couple as one resident: her second record is hers to merge, not his
+    got = listed(("R1", "crm_contacts", "c1", "JAVIER", "FERNANDEZ", None, None, None, D1),
+                 ("R1", "crm_contacts", "c2", "JOANA", "FERNANDEZ", None, None, None, D2),
+                 ("R1", "crm_contacts", "c3", "JOANA", "FERNANDEZ", None, None, None, D3))
+    assert got["c3"] == (True, "c2", True, None)
+    assert got["c2"][:3] == (False, "c1", False)
