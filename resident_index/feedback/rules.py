@@ -35,6 +35,7 @@ class Confidence(_Strict):
     death_from_other_system: float = Field(ge=0, le=1)
     uprn_from_own_address: float = Field(ge=0, le=1)
     different_names: float = Field(ge=0, le=1)
+    another_resident: float = Field(ge=0, le=1)
     moved_away: float = Field(ge=0, le=1)
 
 

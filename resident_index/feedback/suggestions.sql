@@ -14,7 +14,9 @@ WITH raised AS (
     UNION ALL
     SELECT source_system, source_record_id, resident_id, 'duplicate', source_record_id, keep_record_id,
            'the same person as record ' || keep_record_id,
-           CASE WHEN names_compatible THEN 'a second live record of one resident'
+           CASE WHEN another_resident THEN 'a live record under the same name and date of birth that the index '
+                                           || 'holds as another resident (' || keep_resident_id || '): check they are one person'
+                WHEN names_compatible THEN 'a second live record of one resident'
                 ELSE 'a second live record of one resident, under another given name: check they are one person' END,
            source_system, keep_since, confidence, impact
     FROM feedback_duplicates WHERE listed

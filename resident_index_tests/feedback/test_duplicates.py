@@ -82,3 +82,14 @@ def test_a_second_record_is_merged_into_the_oldest_record_that_can_be_the_same_p
                  ("R1", "crm_contacts", "c3", "JOANA", "FERNANDEZ", None, None, None, D3))
     assert got["c3"] == (True, "c2", True, None)
     assert got["c2"][:3] == (False, "c1", False)
+
+
+def test_one_name_and_birthday_twice_in_one_system_is_listed_though_the_index_holds_two_residents(listed):
+    # two claims by one name and date of birth under two NI numbers: the index keeps them as two residents
+    got = listed(("R1", "benefits", "b1", "THOMAS", "WESGATE", date(1970, 5, 1), "claimant", "C1", D1),
+                 ("R2", "benefits", "b2", "THOMAS", "WESGATE", date(1970, 5, 1), "claimant", "C2", D2),
+                 ("R3", "benefits", "b3", "ANNA", "WESGATE", date(1970, 5, 1), "claimant", "C3", D2),
+                 ("R4", "benefits", "b4", "ANNE", "WESGATE", date(1970, 5, 1), "claimant", "C4", D2))
+    assert got["b2"] == (True, "b1", True, None)
+    # the oldest is kept, and a twin under another (even a close) forename is not raised
+    assert set(got) == {"b2"}
