@@ -15,6 +15,7 @@ from resident_index.feedback import responses, scorecard_page, worklists
 from resident_index.feedback.rules import FeedbackRules, load_rule_tables, load_rules
 from resident_index.files import replaced_atomically
 from resident_index.sources.spec import SourceSpec, load_registry
+from resident_index.standardise.names import variants_table
 from resident_index.transactions import transaction
 
 HERE = Path(__file__).parent
@@ -36,26 +37,8 @@ def prepare(con: duckdb.DuckDBPyConnection, sources: list[SourceSpec] | None = N
     evidence.load_rule_tables(con, sources=sources)  # _start_unknown, _move_out_systems: as the marts read them
     con.execute(NAMES_COMPATIBLE)
     _sql(con, "records.sql")
-    _forename_variants(con)
+    variants_table(con, "_fb_forename_variants", "SELECT forename FROM _fb_records")
     return sources, rules
-
-
-def _forename_variants(con: duckdb.DuckDBPyConnection) -> None:
-    """_fb_forename_variants (forename, variants): each forename of the records judged with its nickname
-    variants (the name, its canonical form and that form's nicknames: KIT and CHRISTOPHER share CHRISTOPHER),
-    as the counter-fraud lists read them: two given names are nicknames of one name when their lists meet."""
-    import polars as pl
-
-    from resident_index.standardise.names import forename_variants
-
-    names = con.execute("SELECT DISTINCT forename FROM _fb_records WHERE forename IS NOT NULL").pl()
-    frame = names.with_columns(variants=forename_variants(names["forename"])) if names.height else \
-        pl.DataFrame(schema={"forename": pl.String, "variants": pl.List(pl.String)})
-    con.register("_fb_variants_frame", frame.to_arrow())
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _fb_forename_variants AS SELECT * FROM _fb_variants_frame")
-    finally:
-        con.unregister("_fb_variants_frame")
 
 
 def build_lists(con: duckdb.DuckDBPyConnection, which: str) -> None:

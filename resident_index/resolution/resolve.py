@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from resident_index.resolution.clustering import ConflictRules, Evidence, Link, cluster
 from resident_index.resolution.identity import assign_ids, id_number
+from resident_index.standardise.names import variants_table
 from resident_index.transactions import transaction
 from resident_index.tables import has_table
 
@@ -83,15 +84,21 @@ def _current_inputs(con: duckdb.DuckDBPyConnection, cfg: dict) -> None:
     # one that lists each person once in a group: its records there under other given names are too; and any
     # system's two records at one address with one date of birth under other given names are twins
     con.execute(NAMES_COMPATIBLE)
+    if cfg.get("conflicts", {}).get("names_at_address", True):
+        variants_table(con, "_forename_variants", "SELECT forename FROM resolution_input WHERE uprn IS NOT NULL")
     # two records of one surname at one address whose given names cannot be one person's (not equal, a
     # nickname, a typo or an initial of each other, nor one's middle name or the names swapped) and that share
-    # no strong identifier are two people of one household
+    # no strong identifier are two people of one household; nicknames as the nickname data's variants (KIT and
+    # CHRISTOPHER, DICEY and DIANA: their variant lists meet), beyond the one canonical form each name has
     names_at_address = """
         UNION ALL
         SELECT l.unique_id, r.unique_id, 'names_at_address', 4 FROM resolution_input l JOIN resolution_input r
         ON l.uprn = r.uprn AND l.surname = r.surname AND l.unique_id < r.unique_id
+        LEFT JOIN _forename_variants vl ON vl.forename = l.forename
+        LEFT JOIN _forename_variants vr ON vr.forename = r.forename
         WHERE length(l.forename) > 1 AND length(r.forename) > 1
           AND NOT names_compatible(l.forename, r.forename, l.forename_canonical, r.forename_canonical)
+          AND NOT coalesce(len(list_intersect(vl.variants, vr.variants)) > 0, false)
           AND (r.middle_name IS NULL OR NOT names_compatible(l.forename, r.middle_name, l.forename, r.middle_name))
           AND (l.middle_name IS NULL OR NOT names_compatible(l.middle_name, r.forename, l.middle_name, r.forename))
           AND l.forename IS DISTINCT FROM r.surname

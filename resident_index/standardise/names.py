@@ -379,3 +379,20 @@ def _expand(values: pl.Series, mask: pl.Series) -> list:
     """values (one per True in mask) laid out along mask, None elsewhere."""
     it = iter(values.to_list())
     return [next(it) if m else None for m in mask.to_list()]
+
+
+def variants_table(con, table: str, names_sql: str) -> None:
+    """Temp table `table` (forename, variants): each forename `names_sql` selects (one column) with its nickname
+    variants (forename_variants). Two given names are nicknames of one name when their lists meet: KIT and
+    CHRISTOPHER, DICEY and DIANA. The one place resolution, the quality feedback and the counter-fraud lists
+    get them from."""
+    names = pl.Series("forename", [r[0] for r in con.execute(
+        f"SELECT DISTINCT * FROM ({names_sql}) t(forename) WHERE forename IS NOT NULL ORDER BY 1").fetchall()],
+        dtype=pl.String)
+    frame = pl.DataFrame({"forename": names, "variants": forename_variants(names) if len(names) else
+                          pl.Series([], dtype=pl.List(pl.String))})
+    con.register("_variants_frame", frame.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _variants_frame")
+    finally:
+        con.unregister("_variants_frame")

@@ -12,6 +12,7 @@ from resident_index.feedback import build
 from resident_index.feedback.rules import load_rule_tables, load_rules
 from resident_index.resolution.resolve import NAMES_COMPATIBLE
 from resident_index.sources.spec import load_registry
+from resident_index.standardise.names import variants_table
 
 COLUMNS = ("resident_id", "source_system", "source_record_id", "forename", "surname", "dob", "role", "group_ref",
            "since")
@@ -33,7 +34,7 @@ def listed():
         con.executemany("""INSERT INTO _fb_records SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, '1 HIGH STREET',
                            'NB1 1AA', true, 1.0""", [list(r) for r in records])
         con.execute("UPDATE _fb_records SET forename_canonical = forename")
-        build._forename_variants(con)
+        variants_table(con, "_fb_forename_variants", "SELECT forename FROM _fb_records")
         build.build_lists(con, "duplicates")
         return {r[0]: r[1:] for r in con.execute("""SELECT source_record_id, listed, keep_record_id, names_compatible,
                                                      two_people FROM feedback_duplicates""").fetchall()}

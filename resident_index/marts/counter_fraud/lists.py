@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from pydantic import ValidationError
 
@@ -15,7 +14,7 @@ from resident_index.council import CouncilConfigError, describe_errors, load_rul
 from resident_index.marts.counter_fraud.rules import CounterFraudRules
 from resident_index.marts.evidence import load_rule_tables, systems_with
 from resident_index.sources.spec import SourceSpec, load_registry
-from resident_index.standardise.names import forename_variants
+from resident_index.standardise.names import variants_table
 
 HERE = Path(__file__).parent
 #: rules given as a list of role selections, loaded as temp table _<rule> (source, roles)
@@ -180,10 +179,7 @@ def list_warnings(con: duckdb.DuckDBPyConnection, name: str, rule: dict, sources
 def _person_names(con: duckdb.DuckDBPyConnection) -> None:
     """Temp table _person_names, what possibly_same_person compares: each golden resident's name, date of
     birth and sex, and the nickname variants of the forename (KATHY and CATHERINE share CATHERINE)."""
-    names = pl.from_arrow(con.execute("SELECT DISTINCT forename FROM golden_residents "
-                                      "WHERE forename IS NOT NULL").arrow())
-    con.register("_variants", names.with_columns(variants=forename_variants(names["forename"])).to_arrow())
+    variants_table(con, "_variants", "SELECT forename FROM golden_residents")
     con.execute("""CREATE OR REPLACE TEMP TABLE _person_names AS
                    SELECT g.resident_id, g.forename, g.surname, g.dob, g.sex, v.variants
                    FROM golden_residents g LEFT JOIN _variants v USING (forename)""")
-    con.unregister("_variants")
