@@ -16,22 +16,24 @@ import json
 import duckdb
 
 DDL = """CREATE TABLE IF NOT EXISTS check_baselines (
-    asset VARCHAR, figure VARCHAR, value JSON, baseline BOOLEAN, run_id VARCHAR,
-    recorded_at TIMESTAMP DEFAULT current_timestamp)"""
+    asset VARCHAR, figure VARCHAR, value JSON, run_id VARCHAR, recorded_at TIMESTAMP DEFAULT current_timestamp,
+    PRIMARY KEY (asset, figure))"""
 
 
 def last(con: duckdb.DuckDBPyConnection, asset: str, figure: str):
-    """The value of `figure` for `asset` in the last build on this warehouse that set a baseline, or None."""
+    """The value of `figure` for `asset` at the last build on this warehouse that set a baseline, or None."""
     con.execute(DDL)
-    row = con.execute("""SELECT value FROM check_baselines WHERE asset = ? AND figure = ? AND baseline
-                         ORDER BY recorded_at DESC, rowid DESC LIMIT 1""", [asset, figure]).fetchone()
+    row = con.execute("SELECT value FROM check_baselines WHERE asset = ? AND figure = ?", [asset, figure]).fetchone()
     return None if row is None else json.loads(row[0])
 
 
 def record(con: duckdb.DuckDBPyConnection, asset: str, figure: str, value, *, baseline: bool,
            run_id: str | None = None) -> None:
-    """Keep this build's `value`; the next build compares with it only if `baseline` (its check passed, or only
-    warns)."""
+    """This build's `value` becomes the one the next build compares with, if `baseline` (its check passed, or
+    only warns); otherwise the last baseline stays. One row per asset and figure: the figures of every build
+    are in the check's metadata in the Dagster UI."""
+    if not baseline:
+        return
     con.execute(DDL)
-    con.execute("INSERT INTO check_baselines (asset, figure, value, baseline, run_id) VALUES (?, ?, ?, ?, ?)",
-                [asset, figure, json.dumps(value), baseline, run_id])
+    con.execute("""INSERT OR REPLACE INTO check_baselines (asset, figure, value, run_id, recorded_at)
+                   VALUES (?, ?, ?, ?, current_timestamp)""", [asset, figure, json.dumps(value), run_id])

@@ -29,6 +29,8 @@ IGNORED_COLUMNS: dict[str, set[str]] = {
     "staged_records_extracts": {"staged_at"},
     # the Dagster run that minted or merged an ID, and when: the events themselves are compared
     "resident_id_history": {"run_id", "recorded_at"},
+    # the run that set each check's baseline, and when: the baselines themselves are compared
+    "check_baselines": {"run_id", "recorded_at"},
     # when a reviewer gave a verdict (empty in a build; the verdicts are compared)
     "review_decisions": {"decided_at"},
     # when the evaluation ran; its figures are compared
