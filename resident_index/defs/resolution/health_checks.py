@@ -66,7 +66,7 @@ def crosswalk_check_results(con, cfg: dict, model_path: Path, run_id: str
     if previous is None:
         outcomes.append(Outcome("links_hold_against_last_run", True,
                                 "No earlier healthy run on this warehouse to compare with: this is its first crosswalk with "
-                                "health figures, or the first since every check last passed."))
+                                "health figures, or no earlier one passed every check."))
     by_name = {o.name: o for o in outcomes}
     baselines.record(con, "resident_crosswalk", "health",
                      {"links_together": by_name["prior_matches_links"].figures["pairs_together"],
