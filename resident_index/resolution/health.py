@@ -190,4 +190,3 @@ def crosswalk_outcomes(con: duckdb.DuckDBPyConnection, model_prior: float, rules
             {"pairs_together": together, "pairs_together_last_run": before,
              "sources_unlinked_rose": [s["source"] for s in rose]}))
     return outcomes
-

@@ -6,8 +6,9 @@
 -- "same" verdict cannot join; a registry rule parts them: one person is never listed twice at one address,
 -- or once per group; one was born after the latest date the other's records allow, by the systems' minimum
 -- ages, the rule clustering holds against any identifier; a reviewer said "different"). Of the pairs
--- between the same two residents only the most likely is shown: one verdict settles them all. Ranked by what the verdict would change: the
--- records that would move (the smaller resident's), times the pair's match probability.
+-- between the same two residents only the most likely is shown: one verdict settles them all. Ranked by
+-- what the verdict would change: the records that would move (the smaller resident's), times the pair's
+-- match probability.
 -- Also shown: a reviewer's "same" that a rule refused (two NHS or NI numbers), so that it is not lost.
 -- Two statements: _review_inputs, the pairs that belong in the queue with a hash of everything a row
 -- shows (the pair's scores, both residents, both records); then one row per pair of {records}
