@@ -1,4 +1,5 @@
-"""Where things live on disk. One environment variable, RESIDENT_INDEX_DATA_DIR, moves all of it."""
+"""Where things live on disk (one environment variable, RESIDENT_INDEX_DATA_DIR, moves all of it), and how much
+memory DuckDB may use on this machine (RESIDENT_INDEX_MEMORY_LIMIT)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,30 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+#: DuckDB's memory limit when RESIDENT_INDEX_MEMORY_LIMIT is not set: this share of the machine's memory. A
+#: build holds one warehouse connection and at times Splink's scratch catalog beside it, and Python's own
+#: objects (clustering, Arrow copies) are outside DuckDB's limit, so half leaves the rest room.
+DEFAULT_MEMORY_SHARE = 0.5
+
+
+def memory_limit() -> str:
+    """DuckDB's memory_limit for the warehouse and Splink's scratch databases, e.g. '12GB'.
+
+    RESIDENT_INDEX_MEMORY_LIMIT as DuckDB reads it ('4GB', '3500MB'), else DEFAULT_MEMORY_SHARE of this
+    machine's physical memory. DuckDB spills to disk beyond the limit where it can (sorts, joins, aggregates)
+    and fails with "Out of Memory Error" where it cannot; docs/scaling.md says which figure to set when.
+    """
+    given = (os.environ.get("RESIDENT_INDEX_MEMORY_LIMIT") or "").strip()
+    if given:
+        import re
+
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", given, flags=re.IGNORECASE):
+            raise ValueError(f"RESIDENT_INDEX_MEMORY_LIMIT={given!r}: give an amount with its unit, "
+                             "e.g. 4GB or 3500MB")
+        return given
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(1, int(total * DEFAULT_MEMORY_SHARE / 2**20))}MB"
 
 
 def data_dir() -> Path:

@@ -1,7 +1,8 @@
 """Match free-text addresses to the council's gazetteer (LLPG) UPRNs with uk_address_matcher.
 
-Matching is the slow part of standardisation, so results are cached by (address, postcode) and the
-gazetteer's checksum: a daily run matches only addresses it has not seen before, and a new gazetteer
+Addresses written as the gazetteer writes them are matched first by a join on a normalised key (exact.sql);
+only the rest go to the fuzzy matcher. Matching is the slow part of standardisation, so results are cached by
+(address, postcode) and the gazetteer's checksum: a daily run matches only addresses it has not seen before, and a new gazetteer
 re-matches everything. The gazetteer itself is cleaned and indexed once per checksum (uk_address_matcher's
 prepared canonical folder, under data/reference/prepared_llpg/), not on every run.
 """
@@ -26,6 +27,9 @@ CREATE TABLE IF NOT EXISTS address_match_cache (
 """
 
 
+EXACT_SQL = (Path(__file__).parent / "exact.sql").read_text(encoding="utf-8")
+
+
 def settings() -> dict:
     return yaml.safe_load(config_file("address_matching.yaml").read_text(encoding="utf-8"))
 
@@ -46,7 +50,7 @@ def prepared_gazetteer(con: duckdb.DuckDBPyConnection, llpg_sha256: str) -> Path
 def match_new_addresses(con: duckdb.DuckDBPyConnection, to_match: str, llpg_sha256: str) -> dict:
     """Match the distinct (address, postcode) pairs of relation `to_match` that the cache lacks.
 
-    Returns figures for metadata: how many pairs were new, matched and accepted.
+    Returns figures for metadata: how many pairs were new, matched exactly, sent to the fuzzy matcher, accepted.
     """
     con.execute(CACHE_DDL)
     con.execute("DELETE FROM address_match_cache WHERE llpg_sha256 <> ?", [llpg_sha256])
@@ -58,10 +62,20 @@ def match_new_addresses(con: duckdb.DuckDBPyConnection, to_match: str, llpg_sha2
         ANTI JOIN address_match_cache c ON c.address = t.address AND c.postcode IS NOT DISTINCT FROM t.postcode
     """)
     new = con.execute("SELECT count(*) FROM _new_addresses").fetchone()[0]
+    exact = 0
     if new and not con.execute("SELECT count(*) FROM llpg").fetchone()[0]:
         con.execute("""INSERT INTO address_match_cache SELECT address, postcode_key, ?, NULL, NULL, NULL,
                        'no gazetteer loaded', false FROM _new_addresses""", [llpg_sha256])
+        con.execute("DELETE FROM _new_addresses")
     elif new:
+        con.execute(EXACT_SQL)
+        con.execute("""INSERT INTO address_match_cache SELECT n.address, n.postcode_key, ?, e.uprn, NULL, NULL,
+                       'exact: gazetteer address and postcode', true
+                       FROM _new_addresses n JOIN _exact_addresses e USING (unique_id)""", [llpg_sha256])
+        exact = con.execute("SELECT count(*) FROM _exact_addresses").fetchone()[0]
+        con.execute("DELETE FROM _new_addresses WHERE unique_id IN (SELECT unique_id FROM _exact_addresses)")
+    fuzzy = con.execute("SELECT count(*) FROM _new_addresses").fetchone()[0]
+    if fuzzy:
         from uk_address_matcher import AddressMatcher  # heavy import, only when there is work
 
         messy = con.sql("SELECT unique_id, address_concat, postcode FROM _new_addresses")
@@ -81,4 +95,5 @@ def match_new_addresses(con: duckdb.DuckDBPyConnection, to_match: str, llpg_sha2
         con.unregister("_matches")
         result.close()
     accepted = con.execute("SELECT count(*) FILTER (accepted), count(*) FROM address_match_cache").fetchone()
-    return {"addresses_newly_matched": new, "addresses_cached": accepted[1], "addresses_accepted": accepted[0]}
+    return {"addresses_newly_matched": new, "addresses_matched_exactly": exact,
+            "addresses_to_fuzzy_matcher": fuzzy, "addresses_cached": accepted[1], "addresses_accepted": accepted[0]}

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from resident_index import warehouse_lock
 from resident_index.files import private_dir
-from resident_index.settings import warehouse_path
+from resident_index.settings import memory_limit, warehouse_path
 
 #: how long a step waits for a warehouse another process holds (a reviewer's verdict, a backup, a
 #: `duckdb` session) before it fails; RESIDENT_INDEX_WAREHOUSE_WAIT overrides it
@@ -48,4 +48,5 @@ def resources() -> dg.Definitions:
     path = warehouse_path()
     private_dir(path.parent)
     wait = float(os.environ.get("RESIDENT_INDEX_WAREHOUSE_WAIT") or DEFAULT_WAIT_SECONDS)
-    return dg.Definitions(resources={"warehouse": Warehouse(database=str(path), lock_timeout_seconds=wait)})
+    return dg.Definitions(resources={"warehouse": Warehouse(database=str(path), lock_timeout_seconds=wait,
+                                                            connection_config={"memory_limit": memory_limit()})})

@@ -11,14 +11,13 @@ from pathlib import Path
 import duckdb
 
 from resident_index.resolution.splink_model import model_config
-
-MEMORY_LIMIT = "6GB"
+from resident_index.settings import memory_limit
 
 
 def scratch_connection(warehouse: duckdb.DuckDBPyConnection, tables: dict[str, str]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding copies of warehouse queries: {name in scratch: SQL in warehouse}."""
     mem = duckdb.connect()
-    mem.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    mem.execute(f"SET memory_limit = '{memory_limit()}'")
     for name, sql in tables.items():
         arrow = warehouse.sql(sql).arrow()
         mem.register("_arrow", arrow)
@@ -35,7 +34,7 @@ def scratch_catalog(warehouse: duckdb.DuckDBPyConnection, views: dict[str, str])
     db, limit = warehouse.execute("SELECT current_database(), current_setting('memory_limit')").fetchone()
     warehouse.execute("ATTACH ':memory:' AS splink_scratch")
     warehouse.execute("USE splink_scratch")
-    warehouse.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    warehouse.execute(f"SET memory_limit = '{memory_limit()}'")
     try:
         for name, sql in views.items():
             warehouse.execute(f"CREATE VIEW {name} AS {sql.replace('warehouse.', f'{db}.main.')}")
