@@ -24,8 +24,27 @@ from resident_index.resolution import health, prior
 from resident_index.resolution.splink_model import MODEL_FILE, OPTIONAL_IDENTIFIERS, model_config, settings
 
 
-def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
-    """Train on table resolution_input in `mem` (left on one thread); write the model, chart and training metadata."""
+def training_records_sql(warehouse: duckdb.DuckDBPyConnection, cfg: dict | None = None) -> tuple[str, int]:
+    """The SQL (over the warehouse) of the records to train on, and how many records the index holds.
+
+    Every record up to model.yaml's training.max_records; above it, that many chosen by the hash of their id: a
+    uniform sample, the same on every run while the records are. Sampled records keep every pair among them,
+    so the share of pairs that match (the prior) and the m and u values are those of all the records, while
+    the pairs EM and the prior's scoring read fall with the square of the sample's share.
+    """
+    cfg = cfg or model_config()
+    limit = int(cfg["training"]["max_records"])
+    records = warehouse.execute("SELECT count(*) FROM resolution_input").fetchone()[0]
+    if records <= limit:
+        return "SELECT * FROM resolution_input", records
+    return (f"SELECT * FROM resolution_input ORDER BY hash(unique_id), unique_id LIMIT {limit}", records)
+
+
+def train(mem: duckdb.DuckDBPyConnection, models_dir: Path, records_in_index: int | None = None) -> dict:
+    """Train on table resolution_input in `mem` (left on one thread); write the model, chart and training metadata.
+
+    `records_in_index`: how many records the index holds when `mem` holds a sample of them (training_records_sql).
+    """
     cfg = model_config()
     training = cfg["training"]
     started = time.perf_counter()
@@ -63,6 +82,8 @@ def train(mem: duckdb.DuckDBPyConnection, models_dir: Path) -> dict:
     records = mem.execute("SELECT count(*) FROM resolution_input").fetchone()[0]
     meta = {
         "trained_on_records": records,
+        "records_in_index": records_in_index or records,
+        "trained_on_sample": bool(records_in_index and records_in_index > records),
         "seconds": round(time.perf_counter() - started, 1),
         "probability_two_random_records_match": json.loads(model_path.read_text())[
             "probability_two_random_records_match"],

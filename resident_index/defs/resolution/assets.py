@@ -49,11 +49,12 @@ def resolution_model(warehouse: DuckDBResource):
 
     Trained only by the train_resolution_model job; prediction reuses the saved JSON.
     """
-    from resident_index.resolution.training import train
+    from resident_index.resolution.training import train, training_records_sql
 
     with warehouse.get_connection() as con:
-        mem = scratch_connection(con, {"resolution_input": "SELECT * FROM resolution_input"})
-    meta = train(mem, models_dir())
+        sql, records = training_records_sql(con)
+        mem = scratch_connection(con, {"resolution_input": sql})
+    meta = train(mem, models_dir(), records_in_index=records)
     mem.close()
     prior = meta["prior"]
     checks = model_check_results(meta)
