@@ -235,3 +235,21 @@ def test_hard_variant_crm_has_a_third_without_address_and_one_phone_column(hard)
 def test_hard_variant_nhs_feed_gives_no_start_date(hard):
     feed = pl.read_ndjson(hard[1] / "landing" / "nhs_demographics" / f"{DATES[1]}.jsonl", infer_schema_length=None)
     assert "registration_date" in feed.columns and feed["registration_date"].is_null().all()
+
+
+def test_a_borough_with_more_blocks_of_flats_than_block_names_reuses_names():
+    """At 1,000,000 residents the generator names more blocks than there are root x block-type names (1,980):
+    it used to draw forever for an unused one."""
+    import threading
+
+    import numpy as np
+
+    from resident_index.synthetic.gazetteer import BLOCK_TYPES, _block_name, street_roots
+
+    every = {f"{root} {kind}" for root in street_roots() for kind in BLOCK_TYPES}
+    named: list[str] = []
+    worker = threading.Thread(target=lambda: named.append(_block_name(np.random.default_rng(1), set(every))),
+                              daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert named and named[0] in every

@@ -79,10 +79,13 @@ def _street_names(rng: np.random.Generator, n: int) -> list[str]:
 
 
 def _block_name(rng: np.random.Generator, used: set[str]) -> str:
+    """A name for a block of flats, unused in the borough while unused names remain (after 4,000, or once
+    every root and block type has been used, names repeat in another part of the borough)."""
     roots = street_roots()
+    possible = len(set(roots)) * len(set(BLOCK_TYPES))  # 1,980: a 1,000,000-resident borough names more blocks
     while True:
         name = f"{roots[rng.integers(len(roots))]} {BLOCK_TYPES[rng.integers(len(BLOCK_TYPES))]}"
-        if name not in used or len(used) > 4000:
+        if name not in used or len(used) > 4000 or len(used) >= possible:
             used.add(name)
             return name
 
