@@ -253,3 +253,17 @@ def test_a_borough_with_more_blocks_of_flats_than_block_names_reuses_names():
     worker.start()
     worker.join(timeout=10)
     assert named and named[0] in every
+
+
+def test_more_people_than_the_nhs_test_range_holds_get_numbers_no_service_issues():
+    """The 999 test range holds about 909,000 valid NHS numbers; a 1,000,000-resident council needs more."""
+    import numpy as np
+
+    from resident_index.synthetic.identifiers import TEST_RANGE_PEOPLE, nhs_check_digit, nhs_numbers
+
+    small = nhs_numbers(np.random.default_rng(1), 1_000)
+    assert (small // 10_000_000 == 999).all()
+    many = nhs_numbers(np.random.default_rng(1), TEST_RANGE_PEOPLE + 100_000)
+    assert many.size == np.unique(many).size == TEST_RANGE_PEOPLE + 100_000
+    assert ((many // 10_000_000 >= 900) & (many // 10_000_000 <= 999)).all()  # no UK service issues 900-999
+    assert (nhs_check_digit(many // 10) == many % 10).all()

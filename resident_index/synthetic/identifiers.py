@@ -1,7 +1,9 @@
 """Synthetic identifiers: NHS and NI numbers, phones, emails, vehicle registrations.
 
 NHS numbers come from the 999 range NHS England reserves for test data, with a correct mod-11 check
-digit; NI numbers follow HMRC's prefix rules. Everything is drawn vectorised and de-duplicated.
+digit: about 909,000 valid numbers. A council of more people than that (1,000,000 residents and their movers)
+draws from the whole 900 to 999 range instead, which no UK health service issues (England and Wales issue
+400-499 and 600-799, Scotland's CHI 010-311, Northern Ireland 320-399). NI numbers follow HMRC's prefix rules. Everything is drawn vectorised and de-duplicated.
 """
 
 from __future__ import annotations
@@ -23,11 +25,18 @@ def nhs_check_digit(first9: np.ndarray) -> np.ndarray:
     return np.where(check == 11, 0, check)
 
 
+#: people the 999 test range serves (of its ~909,000 valid numbers; drawing more from it slows to a halt)
+TEST_RANGE_PEOPLE = 850_000
+
+
 def nhs_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
-    """n distinct valid NHS numbers (int64), from the 999 test range."""
+    """n distinct valid NHS numbers (int64): from the 999 test range, or from 900-999 for more than
+    TEST_RANGE_PEOPLE people (module docstring). The 999 range alone could never give more than ~909,000: the
+    1,000,000-resident council drew forever."""
+    first, span = (999_000_000, 1_000_000) if n <= TEST_RANGE_PEOPLE else (900_000_000, 100_000_000)
     out = np.empty(0, dtype=np.int64)
     while out.size < n:
-        base = 999_000_000 + rng.integers(0, 1_000_000, size=int(n * 1.3) + 16, dtype=np.int64)
+        base = first + rng.integers(0, span, size=int(n * 1.3) + 16, dtype=np.int64)
         check = nhs_check_digit(base)
         cand = (base * 10 + check)[check != 10]
         out = np.concatenate([out, cand])
