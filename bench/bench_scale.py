@@ -132,6 +132,7 @@ def run(residents: int, seed: int, work: Path, engines: list[str], min_available
 
     from resident_index.definitions import defs
     from resident_index.defs.partitions import add_extract_dates
+    from resident_index.recovery import recover_dead_runs
     from resident_index.settings import models_dir
     from resident_index.resolution.splink_model import MODEL_FILE
     from resident_index.sources.landing import extract_dates
@@ -147,6 +148,9 @@ def run(residents: int, seed: int, work: Path, engines: list[str], min_available
     def steps():
         yield "generate council", lambda: generate_council(residents, seed, data)
         instance = dg.DagsterInstance.get()
+        if resume:  # the stopped run's process exited holding the warehouse pool's slot: the next step waited forever
+            for line in recover_dead_runs(instance):
+                print(line, flush=True)
         ingest, build = defs.resolve_job_def("ingest_sources"), defs.resolve_job_def("build_index")
         train = defs.resolve_job_def("train_resolution_model")
         days = sorted({d for spec in load_registry() for d in extract_dates(spec, data / "landing")})
