@@ -4,6 +4,7 @@ memory DuckDB may use on this machine (RESIDENT_INDEX_MEMORY_LIMIT)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -23,8 +24,6 @@ def memory_limit() -> str:
     """
     given = (os.environ.get("RESIDENT_INDEX_MEMORY_LIMIT") or "").strip()
     if given:
-        import re
-
         if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", given, flags=re.IGNORECASE):
             raise ValueError(f"RESIDENT_INDEX_MEMORY_LIMIT={given!r}: give an amount with its unit, "
                              "e.g. 4GB or 3500MB")

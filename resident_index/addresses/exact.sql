@@ -36,11 +36,12 @@ SELECT postcode, _address_key(text) AS address, min(uprn) AS uprn
 FROM written GROUP BY ALL HAVING count(DISTINCT uprn) = 1;
 
 CREATE OR REPLACE TEMP TABLE _exact_addresses AS
-WITH records AS (
-    SELECT unique_id, address, coalesce(_postcode_key(postcode_key), _postcode_key(_trailing_postcode(address)))
-               AS postcode,
-           _trailing_postcode(address) AS written_postcode
-    FROM _new_addresses
+WITH written AS (
+    SELECT unique_id, address, postcode_key, _trailing_postcode(address) AS written_postcode FROM _new_addresses
+), records AS (
+    SELECT unique_id, address, coalesce(_postcode_key(postcode_key), _postcode_key(written_postcode)) AS postcode,
+           written_postcode
+    FROM written
 ), keyed AS (  -- the text without a postcode written at its end
     SELECT unique_id, postcode,
            _address_key(CASE WHEN written_postcode IS NULL THEN address
