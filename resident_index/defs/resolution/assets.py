@@ -60,7 +60,7 @@ def resolution_model(warehouse: DuckDBResource):
     checks = model_check_results(meta)
     yield dg.MaterializeResult(metadata={
         **{k: v for k, v in meta.items()
-           if k not in ("model", "chart", "prior", "untrained_levels", "untrained_comparisons")},
+           if k not in ("model", "chart", "prior", "untrained_levels", "untrained_comparisons", "identifier_m")},
         "prior_used": prior["used"], "prior_method": prior["method"], "prior_reason": prior["reason"],
         "prior_from_deterministic_rules": prior["deterministic_estimate"],
         "prior_from_blocked_pairs": prior["blocked_pairs_estimate"],
@@ -68,10 +68,22 @@ def resolution_model(warehouse: DuckDBResource):
             ["deterministic rule", "pairs found", "used"],
             [(f"`{r['rule']}`", r["pairs"], "yes" if r["used"] else "no: too few")
              for r in prior["deterministic_rules"]], max_chars=200),
+        **({"m_from_identifier_pairs": _identifier_m_table(meta["identifier_m"])} if meta["identifier_m"] else {}),
         "model": dg.MetadataValue.path(meta["model"]),
         **chart_metadata("match_weights_chart", {kind: Path(path) for kind, path in meta["chart"].items()}),
     }, check_results=checks)
     fail_unhealthy("resolution_model", checks)
+
+
+def _identifier_m_table(entries: list[dict]) -> dg.MetadataValue:
+    """training.json's identifier_m: per comparison and level, EM's m beside the one counted on pairs sharing a
+    number (docs/matching.md, "Dates of birth from the numbers")."""
+    def m(value: float | None) -> str:
+        return "" if value is None else f"{value:.4g}"  # an m of 0.0004 is not 0
+
+    rows = [(e["comparison"], level, m(m_em), m(e["m_used"][level]) if e["used"] else "not used: too few pairs",
+             e["pairs"]) for e in entries for level, m_em in e["m_em"].items()]
+    return md_table(["comparison", "level", "m from EM", "m counted", "pairs sharing a number"], rows, max_chars=200)
 
 
 class PairsConfig(dg.Config):
