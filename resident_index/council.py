@@ -130,6 +130,7 @@ def check_council() -> tuple[list[str], list[str]]:
     from resident_index.marts.electoral import build as electoral
     from resident_index.marts.service_demand import config as service_demand
     from resident_index.feedback import rules as feedback_rules
+    from resident_index.resolution.splink_model import model_config
     from resident_index.sources.spec import RegistryError, load_registry
 
     try:
@@ -138,7 +139,8 @@ def check_council() -> tuple[list[str], list[str]]:
         return [str(exc)], []
     errors: list[str] = []
     loaded = {}
-    checks = {"evidence.yaml": lambda: evidence.load_rules(),
+    checks = {"model.yaml": lambda: model_config(),
+              "evidence.yaml": lambda: evidence.load_rules(),
               "survivorship.yaml": lambda: survivorship.rules(sources),
               "relationships.yaml": lambda: relationships.load_rules(sources),
               "marts/counter_fraud.yaml": lambda: lists.load_rules(sources),

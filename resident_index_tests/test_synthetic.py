@@ -267,3 +267,9 @@ def test_more_people_than_the_nhs_test_range_holds_get_numbers_no_service_issues
     assert many.size == np.unique(many).size == TEST_RANGE_PEOPLE + 100_000
     assert ((many // 10_000_000 >= 900) & (many // 10_000_000 <= 999)).all()  # no UK service issues 900-999
     assert (nhs_check_digit(many // 10) == many % 10).all()
+    # a council that needs a second draw from the test range (300,000 people: the first gives too few once
+    # duplicates and unusable check digits are out) gets its numbers from the same range (the second draw
+    # once started from the positions of the first's distinct numbers and failed)
+    middling = nhs_numbers(np.random.default_rng(1), 400_000)
+    assert middling.size == np.unique(middling).size == 400_000
+    assert (middling // 10_000_000 == 999).all() and (nhs_check_digit(middling // 10) == middling % 10).all()

@@ -7,12 +7,6 @@ JSON (settings plus m and u values) under data/models/, loaded back for every pr
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
-
-from resident_index.council import config_file
-
 MODEL_FILE = "resident_model.json"
 
 #: two address strings that are one place written differently (FLAT 2, 12 HIGH ST ~ 2/12 HIGH STREET), also
@@ -37,7 +31,12 @@ CROSSED = ("jaro_winkler_similarity(surname_l, forename_r) >= 0.92 OR "
 
 
 def model_config() -> dict:
-    return yaml.safe_load(config_file("model.yaml").read_text(encoding="utf-8"))
+    """model.yaml of the council in use, validated (model_rules.py: an error names the key and what was
+    expected), as the dict the code reads: the keys it gives, nothing added."""
+    from resident_index.council import load_rule_file
+    from resident_index.resolution.model_rules import ModelRules
+
+    return load_rule_file("model.yaml", ModelRules, sources=[]).model_dump(exclude_unset=True)
 
 
 def _custom(sql: str, label: str, is_null: bool = False):

@@ -40,8 +40,8 @@ def nhs_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
         check = nhs_check_digit(base)
         cand = (base * 10 + check)[check != 10]
         out = np.concatenate([out, cand])
-        _, first = np.unique(out, return_index=True)
-        out = out[np.sort(first)]
+        _, kept = np.unique(out, return_index=True)  # not `first`: the range's start, drawn from again
+        out = out[np.sort(kept)]
     return out[:n]
 
 

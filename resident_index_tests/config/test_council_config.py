@@ -89,6 +89,30 @@ def test_a_bad_value_names_the_key_and_what_was_given(council):
     only_error("single_person_discount.min_score: Input should be less than or equal to 1 (given 6)")
 
 
+def test_model_yaml_is_validated_too(council):
+    """A mistyped key was a KeyError mid-run (link_threshold) or silently ignored (a conflict rule, a training
+    setting); now each names the key and what was expected."""
+    council("model.yaml", lambda d: d.update(link_treshold=d.pop("link_threshold")))
+    only_error("model.yaml: link_threshold: missing (required); link_treshold: unknown key; expected one of "
+               "['link_threshold', 'review_threshold'")
+    council("model.yaml", lambda d: d.update(link_threshold=d.pop("link_treshold")))
+    council("model.yaml", lambda d: d["conflicts"].update(dob_edit_distance=2))
+    only_error("conflicts: unknown conflict rule(s) ['dob_edit_distance']; expected some of ['nhs_number'")
+    council("model.yaml", lambda d: d["conflicts"].pop("dob_edit_distance"))
+    council("model.yaml", lambda d: d["training"]["identifier_m"].update(comparisons=["dob", "birthday"]))
+    only_error("training.identifier_m.comparisons: unknown comparison(s) ['birthday']")
+    council("model.yaml", lambda d: d["training"]["identifier_m"].update(comparisons=["dob"]))
+    council("model.yaml", lambda d: d.update(review_threshold=0.95))
+    only_error("review_threshold (0.95) above link_threshold (0.9)")
+
+
+def test_the_comparisons_model_yaml_may_name_are_the_models():
+    from resident_index.resolution.model_rules import COMPARISONS
+    from resident_index.resolution.splink_model import comparisons
+
+    assert [c.get_comparison("duckdb").output_column_name for c in comparisons()] == list(COMPARISONS)
+
+
 def test_a_source_declaring_an_unknown_kind_or_code_names_the_file(council):
     council("sources/blue_badges.yaml", lambda d: d["evidence"].update(entitlment={"what": "badge"}))
     with pytest.raises(RegistryError, match=r"blue_badges.yaml.*unknown evidence kind\(s\) \['entitlment'\]"):
