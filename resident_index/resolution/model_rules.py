@@ -24,7 +24,7 @@ class _Strict(BaseModel):
 class IdentifierM(_Strict):
     """training.identifier_m: m values counted on the pairs of records that share a number."""
 
-    rule: str = Field(min_length=1)
+    rules: list[str] = Field(min_length=1)  # pairs any of them admits (each a join on its own)
     comparisons: list[str] = Field(min_length=1)
     min_pairs: int = Field(ge=1)
 

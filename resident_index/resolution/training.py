@@ -120,7 +120,7 @@ def _train_what_is_left(mem: duckdb.DuckDBPyConnection, model, rules: list[str])
 
 def m_from_identifier_pairs(mem: duckdb.DuckDBPyConnection, model, cfg: dict | None) -> list[dict]:
     """m values of model.yaml's `training.identifier_m.comparisons` counted on the pairs of records that share an
-    identifier (`rule`), in place of EM's, for each comparison those pairs hold at least `min_pairs` times.
+    identifier (any of `rules`), in place of EM's, for each comparison those pairs hold at least `min_pairs` times.
 
     EM sessions block on names or an address, where a household's members (a father and the son named after
     him) agree on all but their dates of birth and numbers: EM counts some of them as one person and learns
@@ -139,14 +139,19 @@ def m_from_identifier_pairs(mem: duckdb.DuckDBPyConnection, model, cfg: dict | N
         name = comparison.output_column_name
         if name not in cfg["comparisons"]:
             continue
+        # one join per rule, each on its own equality (an OR of them would compare every pair of records)
+        ids = " UNION ".join(f"""SELECT l.unique_id AS id_l, r.unique_id AS id_r FROM resolution_input l
+                                 JOIN resolution_input r ON l.unique_id < r.unique_id AND ({rule})"""
+                             for rule in cfg["rules"])
         counts = dict(mem.execute(f"""
-            WITH pairs AS (SELECT {sides} FROM resolution_input l JOIN resolution_input r
-                           ON l.unique_id < r.unique_id AND ({cfg["rule"]}))
+            WITH ids AS ({ids}),
+            pairs AS (SELECT {sides} FROM ids JOIN resolution_input l ON l.unique_id = ids.id_l
+                      JOIN resolution_input r ON r.unique_id = ids.id_r)
             SELECT {comparison._gamma_column_name}, count(*) FROM (SELECT {comparison._case_statement} FROM pairs)
             GROUP BY 1""").fetchall())
         levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
         pairs = sum(counts.get(lv.comparison_vector_value, 0) for lv in levels)
-        entry = {"comparison": name, "rule": cfg["rule"], "pairs": pairs, "used": pairs >= cfg["min_pairs"],
+        entry = {"comparison": name, "rules": cfg["rules"], "pairs": pairs, "used": pairs >= cfg["min_pairs"],
                  "m_em": {lv.label_for_charts: _rounded(lv.m_probability) for lv in levels}}
         if entry["used"]:
             for lv in levels:

@@ -55,7 +55,7 @@ def _dob_m(model) -> dict[str, float]:
 def test_records_sharing_a_number_set_the_date_of_births_m_values():
     con = _records(same=60, other_date=4, unnumbered=20)
     model = linker(con, settings(model_config()))
-    figures = m_from_identifier_pairs(con, model, {"rule": "l.nhs_number = r.nhs_number", "comparisons": ["dob"],
+    figures = m_from_identifier_pairs(con, model, {"rules": ["l.nhs_number = r.nhs_number"], "comparisons": ["dob"],
                                                    "min_pairs": 50})
     [dob] = figures
     assert dob["comparison"] == "dob" and dob["pairs"] == 64 and dob["used"]  # the 20 unnumbered pairs not counted
@@ -66,13 +66,17 @@ def test_records_sharing_a_number_set_the_date_of_births_m_values():
     # a level no pair falls in is rare, not impossible: it keeps a small m (a weight, not minus infinity)
     assert m["within a year"] == pytest.approx(0.5 / (64 + 0.5 * levels))
     assert dob["m_used"][ELSE] == pytest.approx(m[ELSE], rel=1e-3)  # what training.json records
+    # a pair two rules admit (one NHS number, one surname) is counted once
+    [twice] = m_from_identifier_pairs(con, model, {"rules": ["l.nhs_number = r.nhs_number", "l.surname = r.surname"],
+                                                   "comparisons": ["dob"], "min_pairs": 50})
+    assert twice["pairs"] == 84  # the 64, and the 20 unnumbered pairs of one surname
 
 
 def test_too_few_pairs_leave_em_s_values_and_say_so():
     con = _records(same=30, other_date=1, unnumbered=0)
     model = linker(con, settings(model_config()))
     before = _dob_m(model)
-    [dob] = m_from_identifier_pairs(con, model, {"rule": "l.nhs_number = r.nhs_number", "comparisons": ["dob"],
+    [dob] = m_from_identifier_pairs(con, model, {"rules": ["l.nhs_number = r.nhs_number"], "comparisons": ["dob"],
                                                  "min_pairs": 50})
     assert dob["pairs"] == 31 and not dob["used"] and "m_used" not in dob
     assert _dob_m(model) == before
