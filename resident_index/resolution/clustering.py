@@ -20,16 +20,38 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
-@dataclass
-class Evidence:
-    """The strong identifiers a cluster holds (sets of distinct values)."""
+#: no values: shared by every record that holds none of a kind (sets are never changed in place here)
+NO_VALUES: frozenset = frozenset()
 
-    nhs: set[str] = field(default_factory=set)
-    ni: set[str] = field(default_factory=set)
-    dobs: set[date] = field(default_factory=set)
+
+@dataclass(slots=True)
+class Evidence:
+    """The strong identifiers a cluster holds (sets of distinct values; never changed in place, so one set
+    may be shared by many records)."""
+
+    nhs: frozenset[str] | set[str] = NO_VALUES
+    ni: frozenset[str] | set[str] = NO_VALUES
+    dobs: frozenset[date] | set[date] = NO_VALUES
     latest_dob: date | None = None  # the person was born on or before this (from the systems' minimum ages)
-    phones: set[str] = field(default_factory=set)
-    emails: set[str] = field(default_factory=set)
+    phones: frozenset[str] | set[str] = NO_VALUES
+    emails: frozenset[str] | set[str] = NO_VALUES
+
+    @classmethod
+    def of(cls, nhs: str | None, ni: str | None, dob: date | None, latest_dob: date | None, phone: str | None,
+           email: str | None) -> Evidence:
+        """One record's evidence from its values (None: not held)."""
+        return cls(frozenset((nhs,)) if nhs else NO_VALUES, frozenset((ni,)) if ni else NO_VALUES,
+                   frozenset((dob,)) if dob else NO_VALUES, latest_dob,
+                   frozenset((phone,)) if phone else NO_VALUES, frozenset((email,)) if email else NO_VALUES)
+
+    def joined(self, other: Evidence) -> Evidence:
+        """The evidence of one cluster made of two."""
+        latest = self.latest_dob if other.latest_dob is None or (
+            self.latest_dob is not None and self.latest_dob <= other.latest_dob) else other.latest_dob
+        return Evidence(self.nhs | other.nhs if other.nhs else self.nhs, self.ni | other.ni if other.ni else self.ni,
+                        self.dobs | other.dobs if other.dobs else self.dobs, latest,
+                        self.phones | other.phones if other.phones else self.phones,
+                        self.emails | other.emails if other.emails else self.emails)
 
 
 def _edit_distance_at_most_one(a: str, b: str) -> bool:
@@ -136,6 +158,15 @@ class ClusterResult:
     #: records that fitted two residents the rules keep apart about equally well, left in neither
     contested: list[str] = field(default_factory=list)
 
+    def absorb(self, other: ClusterResult) -> None:
+        """Add the clustering of other records (another group of linked records) to this one."""
+        self.cluster_of.update(other.cluster_of)
+        self.attached_by.update(other.attached_by)
+        self.refusals += other.refusals
+        for kind, n in other.refused.items():
+            self.refused[kind] = self.refused.get(kind, 0) + n
+        self.contested += other.contested
+
 
 Link = tuple[str, str, float, str, bool]  # (record a, record b, probability, how, share a strong identifier)
 
@@ -201,12 +232,7 @@ def cluster(records: dict[str, Evidence], links: list[Link],
                 or (link[1] in contested and link[0] not in contested and anchors_a_side(link[0], link[1]))))]
     again = _greedy({r: records[r] for r in redo}, kept, apart, rules)
     result = first.result(keep=lambda r: r not in redo)
-    second = again.result()
-    result.cluster_of.update(second.cluster_of)
-    result.attached_by.update(second.attached_by)
-    result.refusals += second.refusals
-    for kind, n in second.refused.items():
-        result.refused[kind] = result.refused.get(kind, 0) + n
+    result.absorb(again.result())
     result.refused["contested"] = len(contested)
     result.contested = sorted(contested)
     return result
@@ -286,8 +312,7 @@ class _Greedy:
 
     def __init__(self, records: dict[str, Evidence]):
         self.parent = {r: r for r in records}
-        self.evidence = {r: Evidence(set(e.nhs), set(e.ni), set(e.dobs), e.latest_dob, set(e.phones), set(e.emails))
-                         for r, e in records.items()}
+        self.evidence = dict(records)  # a cluster's evidence: a new object at each join, the records' untouched
         self.members = {r: [r] for r in records}
         self.attached: dict[str, tuple[float, str]] = {}
         self.refused: dict[str, int] = {}
@@ -339,14 +364,7 @@ def _greedy(records: dict[str, Evidence], order: list[Link], apart: dict[str, di
             continue
         state.parent[small] = big
         members[big] += members.pop(small)
-        e, s = evidence[big], evidence.pop(small)
-        e.nhs |= s.nhs
-        e.ni |= s.ni
-        e.dobs |= s.dobs
-        e.phones |= s.phones
-        e.emails |= s.emails
-        if s.latest_dob and (e.latest_dob is None or s.latest_dob < e.latest_dob):
-            e.latest_dob = s.latest_dob
+        evidence[big] = evidence[big].joined(evidence.pop(small))
         for record in (a, b):
             attached[record] = max(attached.get(record, (0.0, how)), (probability, how))
     return state

@@ -12,9 +12,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
-from resident_index.resolution.clustering import ConflictRules, Evidence, Link, cluster
+from resident_index.resolution.clustering import ClusterResult, ConflictRules, Evidence, Link, cluster
 from resident_index.resolution.identity import assign_ids, id_number
 from resident_index.standardise.names import variants_table
 from resident_index.transactions import transaction
@@ -209,15 +210,73 @@ def cluster_with_verdicts(con: duckdb.DuckDBPyConnection, cfg: dict, verdicts: s
     were given: record -> cluster key. Writes nothing (the evaluation's "what the top of the queue is worth")."""
     _latest_decisions(con, extra=verdicts)
     _current_inputs(con, cfg)
-    evidence = {uid: Evidence({nhs} if nhs else set(), {ni} if ni else set(), {dob} if dob else set(), latest,
-                              {phone} if phone else set(), {email} if email else set())
-                for uid, nhs, ni, dob, latest, phone, email in con.execute(
-                    "SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email FROM _evidence_now "
-                    "ORDER BY unique_id").fetchall()}
-    apart = {frozenset((a, b)): why for a, b, why in con.execute("SELECT a, b, why FROM _apart_now ORDER BY a, b").fetchall()}
-    links: list[Link] = con.execute("SELECT a, b, probability, how, strong FROM _links_now ORDER BY ALL").fetchall()
+    clusters, _ = _cluster_in_batches(con, ConflictRules(**cfg.get("conflicts", {})), scoped=False)
     _latest_decisions(con)
-    return cluster(evidence, links, apart, ConflictRules(**cfg.get("conflicts", {}))).cluster_of
+    return clusters.cluster_of
+
+
+#: records clustered at a time: whole groups of linked records, each clustered on its own (its result depends on
+#: its own links alone), so Python holds one batch's identifiers and links, not a whole council's
+BATCH_RECORDS = 100_000
+
+
+def _cluster_in_batches(con: duckdb.DuckDBPyConnection, rules: ConflictRules,
+                        scoped: bool) -> tuple[ClusterResult, pa.Table]:
+    """Cluster the records of _evidence_now (those in _affected when `scoped`) with the links and apart-pairs
+    among them: the same result as one call of `cluster` on all of them, in batches of whole link-connected
+    groups (plain components of the links, found by scipy over integer ids) of about BATCH_RECORDS records.
+    A record with no link is a resident of its own and never reaches Python's clustering. The refused links
+    come back as a table (`refusals_table`), the result's list of them left empty."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    scope = "SEMI JOIN _affected USING (unique_id)" if scoped else ""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _scope AS
+                    SELECT unique_id, (row_number() OVER (ORDER BY unique_id) - 1)::BIGINT AS i
+                    FROM _evidence_now {scope}""")
+    ends = con.execute("""SELECT x.i AS ia, y.i AS ib FROM _links_now l
+                          JOIN _scope x ON x.unique_id = l.a JOIN _scope y ON y.unique_id = l.b""").fetchnumpy()
+    n = con.execute("SELECT count(*) FROM _scope").fetchone()[0]
+    ia, ib = np.asarray(ends["ia"], dtype=np.int64), np.asarray(ends["ib"], dtype=np.int64)
+    _, group = connected_components(coo_matrix((np.ones(len(ia), dtype=np.int8), (ia, ib)), shape=(n, n)),
+                                    directed=False)
+    size = np.bincount(group)
+    linked = size > 1
+    batch_of_group = np.full(len(size), -1, dtype=np.int64)  # -1: a record with no link
+    batch_of_group[linked] = (np.cumsum(size[linked]) - 1) // BATCH_RECORDS
+    batch = batch_of_group[group]
+    con.register("_scope_batches", pa.table({"i": pa.array(np.arange(n, dtype=np.int64)), "batch": pa.array(batch)}))
+    con.execute("""CREATE OR REPLACE TEMP TABLE _scope_batch AS
+                   SELECT s.unique_id, b.batch FROM _scope s JOIN _scope_batches b USING (i)""")
+    con.unregister("_scope_batches")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _batch_links AS
+                   SELECT l.*, x.batch FROM _links_now l
+                   JOIN _scope_batch x ON x.unique_id = l.a JOIN _scope_batch y ON y.unique_id = l.b""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _batch_apart AS
+                   SELECT p.*, x.batch FROM _apart_now p
+                   JOIN _scope_batch x ON x.unique_id = p.a JOIN _scope_batch y ON y.unique_id = p.b
+                   WHERE x.batch = y.batch AND x.batch >= 0""")
+
+    alone = [uid for (uid,) in con.execute("SELECT unique_id FROM _scope_batch WHERE batch < 0").fetchall()]
+    result = ClusterResult(dict(zip(alone, alone)), {}, {})
+    refusals: list[pa.Table] = []
+    for b in range(int(batch.max()) + 1 if n else 0):
+        evidence = {uid: Evidence.of(nhs, ni, dob, latest, phone, email)
+                    for uid, nhs, ni, dob, latest, phone, email in con.execute(
+                        """SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email
+                           FROM _evidence_now JOIN _scope_batch USING (unique_id) WHERE batch = ?
+                           ORDER BY unique_id""", [b]).fetchall()}
+        apart = {frozenset((x, y)): why for x, y, why in con.execute(
+            "SELECT a, b, why FROM _batch_apart WHERE batch = ? ORDER BY a, b", [b]).fetchall()}
+        # in one order, so that Python walks records and links alike on every run (clustering breaks ties by id)
+        links: list[Link] = con.execute("""SELECT a, b, probability, how, strong FROM _batch_links
+                                           WHERE batch = ? ORDER BY a, b, probability, how, strong""", [b]).fetchall()
+        part = cluster(evidence, links, apart, rules)
+        refusals.append(refusals_table(part.refusals))
+        part.refusals = []
+        result.absorb(part)
+    result.contested.sort()
+    return result, pa.concat_tables(refusals) if refusals else refusals_table([])
 
 
 def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool = False) -> dict:
@@ -235,20 +294,8 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
                    SELECT source_system || '|' || source_record_id AS unique_id, resident_id FROM resident_crosswalk""")
     fingerprint = _config_fingerprint(cfg)
     affected = None if full else _affected_records(con, fingerprint)
-    scope = ("" if affected is None else "SEMI JOIN _affected USING (unique_id)")
-    within = ("" if affected is None else
-              "WHERE a IN (SELECT unique_id FROM _affected) AND b IN (SELECT unique_id FROM _affected)")
-    evidence = {uid: Evidence({nhs} if nhs else set(), {ni} if ni else set(), {dob} if dob else set(), latest,
-                              {phone} if phone else set(), {email} if email else set())
-                for uid, nhs, ni, dob, latest, phone, email in con.execute(
-                    f"SELECT unique_id, nhs_number, ni8, dob, latest_dob, phone, email FROM _evidence_now {scope} "
-                    "ORDER BY unique_id").fetchall()}
-    apart = {frozenset((a, b)): why for a, b, why in con.execute(f"SELECT a, b, why FROM _apart_now {within} "
-                                                                 "ORDER BY a, b").fetchall()}
-    # in one order, so that Python walks records and links alike on every run (clustering breaks ties by id)
-    links: list[Link] = con.execute(f"SELECT a, b, probability, how, strong FROM _links_now {within} "
-                                    "ORDER BY ALL").fetchall()
-    clusters = cluster(evidence, links, apart, ConflictRules(**cfg.get("conflicts", {})))
+    clusters, refusals = _cluster_in_batches(con, ConflictRules(**cfg.get("conflicts", {})),
+                                             scoped=affected is not None)
 
     previous_sql = "SELECT unique_id, resident_id FROM _previous_of"
     if affected is not None:  # the previous residents of the reclustered records lie wholly among them
@@ -261,7 +308,7 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     with transaction(con):  # the crosswalk, the state it was computed from and the ID events agree
         _write_crosswalk(con, incremental=affected is not None)
-        _write_refusals(con, clusters.refusals, incremental=affected is not None)
+        _write_refusals(con, refusals, incremental=affected is not None)
         _save_state(con, fingerprint, incremental=affected is not None)
         if assignment.events:
             event, resident, related, records = (list(c) for c in zip(*assignment.events))
@@ -278,17 +325,23 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: dict, run_id: str, full: bool =
     con.unregister("_assigned")
     return {"records": records, "residents": residents,
             "links": con.execute("SELECT count(*) FROM _links_now").fetchone()[0],
-            "mode": "full" if affected is None else "incremental", "records_reclustered": len(evidence),
+            "mode": "full" if affected is None else "incremental",
+            "records_reclustered": con.execute("SELECT count(*) FROM _scope").fetchone()[0],
             "id_events": events, "links_refused_by_conflict": clusters.refused}
 
 
-def _write_refusals(con: duckdb.DuckDBPyConnection, refusals: list, incremental: bool) -> None:
+def refusals_table(refusals: list) -> pa.Table:
+    """The clustering's refused links (a, b, probability, how, rule) as a table."""
+    a, b, probability, how, rule = (list(c) for c in zip(*refusals)) if refusals else ([], [], [], [], [])
+    return pa.table({"a": pa.array(a, pa.string()), "b": pa.array(b, pa.string()),
+                     "probability": pa.array(probability, pa.float64()),
+                     "how": pa.array(how, pa.string()), "rule": pa.array(rule, pa.string())})
+
+
+def _write_refusals(con: duckdb.DuckDBPyConnection, refusals: pa.Table, incremental: bool) -> None:
     """cluster_refusals: every link the clustering refused and the rule that refused it (a, b, probability,
     how, rule), for the evaluation's cost of each rule and for a reviewer's "same" the rules overrode."""
-    a, b, probability, how, rule = (list(c) for c in zip(*refusals)) if refusals else ([], [], [], [], [])
-    con.register("_refusals", pa.table({"a": pa.array(a, pa.string()), "b": pa.array(b, pa.string()),
-                                        "probability": pa.array(probability, pa.float64()),
-                                        "how": pa.array(how, pa.string()), "rule": pa.array(rule, pa.string())}))
+    con.register("_refusals", refusals)
     have = has_table(con, "cluster_refusals")
     if incremental and have:
         con.execute("""DELETE FROM cluster_refusals WHERE a IN (SELECT unique_id FROM _affected)
